@@ -1,0 +1,89 @@
+"""The one record that flows through every step, and the one way a step rejects it.
+
+Steps never mutate a document: they return a new one with `dataclasses.replace`, appending to
+the provenance tuples (`repairs`, `removed_lines`) so every change stays auditable.
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Optional
+
+
+@dataclass(frozen=True, slots=True)
+class RemovedLine:
+    """A line taken out of the text, and the stable reason code why."""
+    text: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Doc:
+    """An article between reading and writing.
+
+    `raw` keeps (the head of) the original bytes only so that a later rejection can still carry
+    them; `text` is the body with lines joined by "\\n".
+    """
+    id: str
+    source: str
+    raw: bytes = b""
+    text: str = ""
+    title: Optional[str] = None
+    url: Optional[str] = None
+    site: Optional[str] = None
+    published: Optional[str] = None
+    input_lang: Optional[str] = None
+    input_encoding: Optional[str] = None
+    lang: str = "und"
+    lang_confidence: float = 0.0
+    credited_source: Optional[str] = None
+    title_from_text: bool = False
+    repairs: tuple[str, ...] = ()
+    removed_lines: tuple[RemovedLine, ...] = ()
+    # `source_order` breaks ties deterministically between inputs (path, line number).
+    source_order: tuple[str, int] = ("", 0)
+
+    def replace(self, **changes) -> "Doc":
+        return dataclasses.replace(self, **changes)
+
+    def with_repairs(self, names) -> "Doc":
+        """Append fix names in order, keeping the first occurrence of each."""
+        if not names:
+            return self
+        seen = set(self.repairs)
+        added = [n for n in names if not (n in seen or seen.add(n))]
+        return dataclasses.replace(self, repairs=self.repairs + tuple(added)) if added else self
+
+    def with_removed(self, removed) -> "Doc":
+        if not removed:
+            return self
+        return dataclasses.replace(self, removed_lines=self.removed_lines + tuple(removed))
+
+
+class Reject(Exception):
+    """Raised by a step for a document it cannot process; becomes a `rejected/` row."""
+
+    def __init__(self, reason: str, detail: str):
+        super().__init__(f"{reason}: {detail}")
+        self.reason = reason
+        self.detail = detail
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    """A dead letter: an input that ends in `rejected/`."""
+    id: str
+    source: str
+    reason: str
+    detail: str
+    step: str
+    raw: bytes = b""
+    lang: Optional[str] = None
+    removed_lines: tuple[RemovedLine, ...] = field(default=())
+    source_order: tuple[str, int] = ("", 0)
+
+    @classmethod
+    def of(cls, doc: Doc, reason: str, detail: str, step: str) -> "Rejection":
+        return cls(id=doc.id, source=doc.source, reason=reason, detail=detail, step=step,
+                   raw=doc.raw, lang=doc.lang if doc.lang != "und" else None,
+                   removed_lines=doc.removed_lines, source_order=doc.source_order)
