@@ -42,6 +42,11 @@ class Doc:
     removed_lines: tuple[RemovedLine, ...] = ()
     # `source_order` breaks ties deterministically between inputs (path, line number).
     source_order: tuple[str, int] = ("", 0)
+    # Set by deduplication: a singleton is its own cluster with no `duplicate_of`.
+    cluster_id: Optional[str] = None
+    duplicate_of: Optional[str] = None
+    similarity: Optional[float] = None
+    cluster_size: int = 1
 
     def replace(self, **changes) -> "Doc":
         return dataclasses.replace(self, **changes)
