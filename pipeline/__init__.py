@@ -1,0 +1,1 @@
+"""khabar's entry point, options and graph assembly (`python -m pipeline --help`)."""

@@ -1,0 +1,107 @@
+"""The khabar graph: one composite per concern, one terminal sink.
+
+    patterns  -> ReadArticles -> RejectDuplicateIds -> Clean (decode, repair, normalize, identify)
+              -> StripBoilerplate (with per-batch corpus signals) -> Deduplicate
+              -> rows of documents / duplicates / rejected / index / _inputs -> WriteStaged
+
+Every input record is a `Doc` or a `Rejection` from the first step on; rejections ride along
+in-band and are split off only where a stage needs documents alone. Everything flows into one
+final write so that runners that execute only the last terminal branch (Dask) still run it all.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import apache_beam as beam
+
+from schemas import SCHEMAS
+from transforms.beam_steps import ApplyStep, is_doc, is_rejection
+from transforms.boilerplate import load_boilerplate, strip_step
+from transforms.boilerplate_beam import CorpusBoilerplateSignals
+from transforms.decode import decode_step
+from transforms.dedup.beam import Deduplicate
+from transforms.ids import RejectDuplicateIds
+from transforms.langid import identify_step, load_langid
+from transforms.normalize import basic_normalize_step, normalize_step
+from transforms.read import ReadArticles, SourceManifest
+from transforms.repair import repair_step
+from transforms.rows import doc_row, manifest_row, rejection_row
+from transforms.write import WriteStaged
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """What one run reads and writes (the config says how)."""
+    input_pattern: str
+    staging_root: str
+    run_date: str
+    earlier_index_files: tuple[str, ...] = ()
+
+
+def _is_manifest(element) -> bool:
+    return isinstance(element, SourceManifest)
+
+
+def _is_record(element) -> bool:
+    return not isinstance(element, SourceManifest)
+
+
+class CleanDocuments(beam.PTransform):
+    """Bytes to clean, language-tagged text: each step a labelled, pure, counted function."""
+
+    def __init__(self, config):
+        super().__init__()
+        self._config = config
+
+    def expand(self, records):
+        config = self._config
+        return (records
+                | ApplyStep("Decode", decode_step, config.repair)
+                | ApplyStep("Repair", repair_step, config.repair)
+                | ApplyStep("NormalizeBasic", basic_normalize_step, config.normalize)
+                | ApplyStep("IdentifyLanguage", identify_step, config.langid, setup=load_langid)
+                | ApplyStep("NormalizeLanguage", normalize_step, config.normalize))
+
+
+class StripBoilerplate(beam.PTransform):
+    """Removes non-article lines, using what the whole batch says about each site's lines."""
+
+    def __init__(self, config):
+        super().__init__()
+        self._config = config
+
+    def expand(self, docs):
+        signals = docs | "LearnCorpusSignals" >> CorpusBoilerplateSignals(self._config)
+        return docs | ApplyStep("StripLines", strip_step, self._config, setup=load_boilerplate,
+                                side_inputs=signals.side_inputs())
+
+
+def build_graph(pipeline: beam.Pipeline, spec: RunSpec, config) -> None:
+    read = (pipeline
+            | "InputPattern" >> beam.Create([spec.input_pattern])
+            | "ReadArticles" >> ReadArticles(config.read))
+    manifests = read | "Manifests" >> beam.Filter(_is_manifest)
+    records = (read
+               | "Records" >> beam.Filter(_is_record)
+               | "RejectDuplicateIds" >> RejectDuplicateIds())
+
+    cleaned = records | "Clean" >> CleanDocuments(config)
+    stripped = (cleaned
+                | "CleanedDocs" >> beam.Filter(is_doc)
+                | "StripBoilerplate" >> StripBoilerplate(config.boilerplate))
+    deduplicated = (stripped
+                    | "StrippedDocs" >> beam.Filter(is_doc)
+                    | "Deduplicate" >> Deduplicate(config.dedup))
+
+    run_date = spec.run_date
+    rows = [
+        deduplicated | "DocumentRows" >> beam.Map(doc_row, run_date),
+        cleaned | "CleanRejections" >> beam.Filter(is_rejection)
+        | "CleanRejectionRows" >> beam.Map(rejection_row, run_date),
+        stripped | "StripRejections" >> beam.Filter(is_rejection)
+        | "StripRejectionRows" >> beam.Map(rejection_row, run_date),
+        manifests | "ManifestRows" >> beam.Map(manifest_row, run_date),
+    ]
+    (rows
+     | "AllRows" >> beam.Flatten()
+     | "Write" >> WriteStaged(spec.staging_root, SCHEMAS, config.output.shards))

