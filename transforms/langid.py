@@ -71,6 +71,13 @@ _ANY_LETTER = regex.compile(r"\p{L}")
 _PERSIAN_ONLY = regex.compile(r"[پچژگ]")
 _PERSIAN_FORMS = regex.compile(r"[یک\u200c]")
 _ARABIC_ONLY = regex.compile(r"[ةى]|(?<!\p{L})ال\p{L}{2}")
+# Function words of one side only, in either yeh/kaf spelling (legacy Persian uses ي/ك).
+_PERSIAN_WORDS = regex.compile(
+    r"(?<![\p{L}\u200c])(?:در|از|را|[کك]ه|ا[یي]ن|آن|است|شد|[کك]رد|م[یي]|نم[یي]|بر[اآ][یي]|"
+    r"خود|ن[یي]ست|بود|شود|هستند|ها|ه[اآ][یي]|[یي][کك]|تا|ن[یي]ز|پس|ب[یي]ن)(?![\p{L}\u200c])")
+_ARABIC_WORDS = regex.compile(
+    r"(?<!\p{L})(?:في|على|إلى|الى|عن|أن|إن|التي|الذي|الذين|هذا|هذه|ذلك|تلك|مع|قد|كان|كانت|"
+    r"لم|لن|ثم|حتى|عند|أو|أي|كما|وفي|وقد|فيه|فيها|منذ|حيث|إذا|لقد)(?!\p{L})")
 _URDU_ONLY = regex.compile(r"[ٹڈڑںےہۃھ]")
 _PASHTO_ONLY = regex.compile(r"[ټډړږښځڅګڼېۍ]")
 _YEH_KAF_TO_PERSIAN = str.maketrans({"ي": "ی", "ك": "ک", "ى": "ی"})
@@ -120,9 +127,8 @@ def dari_score(text: str) -> float:
 class _Evidence(NamedTuple):
     letters: int
     share: float
-    persian_only: int
-    persian_forms: int
-    arabic_only: int
+    persian: int
+    arabic: int
     urdu_only: int
     pashto_only: int
 
@@ -133,9 +139,9 @@ def _letter_evidence(text: str) -> _Evidence:
     return _Evidence(
         letters=letters,
         share=letters / all_letters if all_letters else 0.0,
-        persian_only=len(_PERSIAN_ONLY.findall(text)),
-        persian_forms=len(_PERSIAN_FORMS.findall(text)),
-        arabic_only=len(_ARABIC_ONLY.findall(text)),
+        persian=len(_PERSIAN_ONLY.findall(text)) + len(_PERSIAN_FORMS.findall(text))
+        + 2 * len(_PERSIAN_WORDS.findall(text)),
+        arabic=len(_ARABIC_ONLY.findall(text)) + 2 * len(_ARABIC_WORDS.findall(text)),
         urdu_only=len(_URDU_ONLY.findall(text)),
         pashto_only=len(_PASHTO_ONLY.findall(text)),
     )
@@ -149,9 +155,9 @@ def _predict(detector, text: str) -> dict[str, float]:
 
 def _persian_family_first(ev: _Evidence) -> Optional[bool]:
     """True/False when letters alone settle Persian family vs Arabic; None when they do not."""
-    if ev.persian_only and ev.persian_only >= ev.arabic_only:
+    if ev.persian > 2 * ev.arabic:
         return True
-    if ev.arabic_only and not ev.persian_only and not ev.persian_forms:
+    if ev.arabic > 2 * ev.persian:
         return False
     return None
 
@@ -172,12 +178,12 @@ def identify_with(detector, text: str, title: Optional[str] = None,
         persian_family = folded.get("fa", 0.0) > raw.get("ar", 0.0) or \
             raw.get("fa", 0.0) > raw.get("ar", 0.0)
     if not persian_family:
-        return "ar", max(raw.get("ar", 0.0), raw.get("arz", 0.0), 0.5 if ev.arabic_only else 0.0)
+        return "ar", max(raw.get("ar", 0.0), raw.get("arz", 0.0), 1.0 - raw.get("fa", 0.0))
     scores = _predict(detector, sample.translate(_YEH_KAF_TO_PERSIAN))
     for lang, own_letters in (("ps", ev.pashto_only), ("ur", ev.urdu_only)):
         if own_letters and scores.get(lang, 0.0) > scores.get("fa", 0.0):
             return lang, scores[lang]
-    confidence = max(scores.get("fa", 0.0), 1.0 - scores.get("ar", 0.0) if ev.persian_only else 0.0)
+    confidence = max(scores.get("fa", 0.0), 1.0 - scores.get("ar", 0.0))
     if dari_score(sample.translate(_YEH_KAF_TO_PERSIAN)) >= cfg.dari_min_score:
         return "prs", confidence
     return "fa", confidence

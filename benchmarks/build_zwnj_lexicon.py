@@ -1,0 +1,97 @@
+"""Build `transforms/data/zwnj_lexicon.tsv` from the shared Persian corpus.
+
+Run: .venv/bin/python benchmarks/build_zwnj_lexicon.py
+
+Held-out split (used by `bench_normalize.py` to score ZWNJ restoration on unseen text): a record is
+held out when the first 8 hex digits of sha1(its text) mod 5 == 0, about 20% of the records.
+Hashing the text, not the id, keeps the corpus's exact-duplicate articles on one side.
+
+What is counted, on the training records that use ZWNJ at all (a record written without any ZWNJ
+says nothing about which joined forms are real words): every Arabic-script word after the
+pipeline's own Persian normalization (basic normalization, ي/ك -> ی/ک, ZWNJ spacing), and every
+run of 2-3 space-separated words whose ZWNJ-joined form is itself a counted word. Plain words
+seen once are dropped unless a ZWNJ form has the same letters; ZWNJ forms are all kept. The file
+holds word forms and counts only, no running text.
+"""
+from __future__ import annotations
+
+import collections
+import hashlib
+import json
+import sys
+from pathlib import Path
+
+import regex
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from transforms.normalize import NormalizeConfig, basic_normalize  # noqa: E402
+from transforms.zwnj import LEXICON_PATH, ZWNJ, tidy_zwnj  # noqa: E402
+
+SHARED = REPO.parent / "shared"
+PERSIAN_CORPUS = SHARED / "corpora" / "fa.jsonl"
+HELD_OUT_MODULUS = 5
+_ARABIC_WORD = regex.compile(r"[\p{L}\p{M}\u200c]*\p{Script=Arabic}[\p{L}\p{M}\u200c]*")
+_YEH_KAF = str.maketrans({"\u064a": "\u06cc", "\u0649": "\u06cc", "\u0643": "\u06a9"})
+
+
+def is_held_out(text: str) -> bool:
+    digest = hashlib.sha1(text.encode("utf-8")).hexdigest()
+    return int(digest[:8], 16) % HELD_OUT_MODULUS == 0
+
+
+def read_records(path: Path = PERSIAN_CORPUS):
+    with path.open(encoding="utf-8") as lines:
+        for line in lines:
+            yield json.loads(line)
+
+
+def persian_clean(text: str) -> str:
+    """The text as the pipeline sees it just before ZWNJ restoration."""
+    text = basic_normalize(text, NormalizeConfig())[0].translate(_YEH_KAF)
+    return tidy_zwnj(text)[0]
+
+
+def count_forms(texts) -> dict[str, int]:
+    words: collections.Counter = collections.Counter()
+    cleaned = [persian_clean(t) for t in texts]
+    cleaned = [t for t in cleaned if ZWNJ in t]
+    for text in cleaned:
+        words.update(m.group() for m in _ARABIC_WORD.finditer(text))
+    spaced: collections.Counter = collections.Counter()
+    for text in cleaned:
+        for line in text.split("\n"):
+            tokens = line.split(" ")
+            for n in (2, 3):
+                for i in range(len(tokens) - n + 1):
+                    parts = tokens[i:i + n]
+                    if all(_ARABIC_WORD.fullmatch(p) and ZWNJ not in p for p in parts) \
+                            and words.get(ZWNJ.join(parts)):
+                        spaced[" ".join(parts)] += 1
+    zwnj_letters = {w.replace(ZWNJ, "") for w in words if ZWNJ in w}
+    kept = {w: n for w, n in words.items() if ZWNJ in w or n >= 2 or w in zwnj_letters}
+    kept.update(spaced)
+    return kept
+
+
+def main() -> None:
+    if not PERSIAN_CORPUS.exists():
+        sys.exit(f"missing {PERSIAN_CORPUS}")
+    records = list(read_records())
+    training = [r["title"] + "\n" + r["text"] for r in records if not is_held_out(r["text"])]
+    counts = count_forms(training)
+    LEXICON_PATH.parent.mkdir(parents=True, exist_ok=True)
+    with LEXICON_PATH.open("w", encoding="utf-8") as out:
+        out.write("# ZWNJ lexicon: word form<TAB>count. Built by benchmarks/build_zwnj_lexicon.py\n"
+                  f"# from {len(training)} of {len(records)} fa.jsonl records (held out: "
+                  f"sha1(text) mod {HELD_OUT_MODULUS} == 0).\n")
+        for form, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+            out.write(f"{form}\t{n}\n")
+    with_zwnj = sum(ZWNJ in f for f in counts)
+    print(f"{len(counts)} forms ({with_zwnj} with ZWNJ) from {len(training)} training records "
+          f"-> {LEXICON_PATH.relative_to(REPO)} ({LEXICON_PATH.stat().st_size // 1024} KB)")
+
+
+if __name__ == "__main__":
+    main()
