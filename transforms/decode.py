@@ -103,8 +103,7 @@ def _decode_utf16(raw: bytes, encoding: str) -> tuple[str, list[str]]:
     try:
         return raw.decode(encoding), fixes
     except UnicodeDecodeError as err:
-        if err.end >= len(raw) - 2 and err.reason in ("unexpected end of data", "illegal encoding",
-                                                       "unpaired high surrogate"):
+        if err.start >= len(raw) - 4:
             try:
                 return raw[:err.start].decode(encoding), fixes + ["drop_truncated_tail"]
             except UnicodeDecodeError:
@@ -191,7 +190,7 @@ def fix_utf16_read_as_latin1(text: str) -> tuple[str, list[str]]:
         if _utf16_parity_share(raw, high_first) < UTF16_HIGH_BYTE_SHARE:
             continue
         if len(raw) % 2:
-            raw = raw[:-1] if high_first or raw[-1] in b"\r\n" else raw + b"\x00"
+            return text, []
         try:
             return raw.decode(encoding), ["utf16_read_as_latin1"]
         except UnicodeDecodeError:

@@ -1,0 +1,356 @@
+"""Repair broken Arabic-script text: small named fixes, each recorded in `Doc.repairs`.
+
+Composed like ftfy's `fix_and_explain`, but with the fixes khabar needs and in the order that
+works for Arabic script:
+  1. decode debris (UTF-16 seen as latin-1, NUL, CR, C0 controls), whole text;
+  2. HTML entities (`&#1575;`, `&amp;`), whole text;
+  3. per line: UTF-8 read as windows-1256 / mac-arabic / ISO-8859-6, which must run before
+     ftfy (ftfy's own steps destroy the chance of a cp1256 repair);
+  4. per line: ftfy's encoding fixes only (UTF-8 read as cp1252 / latin-1, twice, ...),
+     never ftfy's `fix_text` defaults: `uncurl_quotes` and NFC damage clean Arabic;
+  5. per line: visual-order (reversed) presentation-form text, then presentation forms
+     → base letters, keeping Persian ی/ک in Persian text.
+Every fix is gated by a cheap screen (clean text takes the fast path), and a legacy re-decode
+is kept only when the character-bigram model says the line now looks like real text.
+"""
+from __future__ import annotations
+
+import functools
+import unicodedata
+from dataclasses import dataclass
+
+import ftfy
+import ftfy.fixes
+import regex
+from ftfy.badness import is_bad
+
+from transforms.charmodel import CharBigramModel, load_model
+from transforms.decode import decode_step, remove_decode_debris  # noqa: F401  (re-exported)
+from transforms.model import Doc
+
+
+@dataclass(frozen=True)
+class RepairConfig:
+    """Decode and repair settings (configs/default.yaml section `repair`)."""
+    max_bytes: int = 5_000_000
+    # Legacy encodings tried, in Python codec names, when a file is not UTF-8 / UTF-16.
+    legacy_encodings: tuple[str, ...] = ("cp1256", "iso-8859-6", "mac_arabic", "cp1252")
+    # Bytes of a legacy file scored by the character model to pick its encoding.
+    decode_sample_bytes: int = 65_536
+    # Mean log-probability per character below which no decode "looks like text".
+    min_text_score: float = -8.0
+    html_entities: bool = True
+    legacy_mojibake: bool = True
+    ftfy_encoding: bool = True
+    presentation_forms: bool = True
+    visual_order: bool = True
+    # A re-decoded line must beat the original by this much (mean log-prob per character).
+    min_score_gain: float = 1.0
+
+
+# --- screens -----------------------------------------------------------------------------------
+
+ARABIC_BLOCK = regex.compile(r"[\u0600-\u06FF]")
+# UTF-8 lead bytes D8-DB of the Arabic block decode to these letters in windows-1256 (ط ظ ع غ)
+# and ISO-8859-6 / mac-arabic (ظ ع غ): mojibake lines are dominated by them.
+LEAD_BYTE_LETTERS = "طظعغ"
+# Share of those letters among Arabic-block characters: clean lines stay below ~0.2,
+# cp1256 mojibake lines are above ~0.47 (measured on the shared corpora).
+LEAD_BYTE_SHARE = 0.3
+PRESENTATION_FORMS = regex.compile(r"[\uFB50-\uFDFB\uFE70-\uFEFC]")
+HTML_ENTITY = regex.compile(r"&(?:#[0-9]{2,7}|#[xX][0-9a-fA-F]{2,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+
+
+def lead_byte_share(line: str) -> float:
+    hits = sum(line.count(ch) for ch in LEAD_BYTE_LETTERS)
+    if hits < 2:
+        return 0.0
+    arabic = len(ARABIC_BLOCK.findall(line))
+    return hits / arabic if arabic else 0.0
+
+
+# --- UTF-8 read as a legacy Arabic code page ---------------------------------------------------
+
+@dataclass(frozen=True)
+class LegacyCodepage:
+    """Which byte(s) each character of a single-byte code page came from.
+
+    mac-arabic decodes 26 high bytes to the same ASCII punctuation as their low twins, so a
+    character can have several candidate bytes; `redecode_utf8` picks one by UTF-8 state.
+    """
+    name: str
+    fix_name: str
+    byte_options: dict[str, tuple[int, ...]]
+
+
+def _codepage(codec: str, fix_name: str) -> LegacyCodepage:
+    options: dict[str, list[int]] = {}
+    for byte in range(256):
+        try:
+            ch = bytes([byte]).decode(codec)
+        except UnicodeDecodeError:
+            continue
+        options.setdefault(ch, []).append(byte)
+    # The low (ASCII) byte first: it is the reading when the character stands alone.
+    return LegacyCodepage(codec, fix_name, {ch: tuple(sorted(bs)) for ch, bs in options.items()})
+
+
+def legacy_codepages() -> tuple[LegacyCodepage, ...]:
+    return (
+        _codepage("cp1256", "utf8_read_as_cp1256"),
+        _codepage("mac_arabic", "utf8_read_as_mac_arabic"),
+        _codepage("iso-8859-6", "utf8_read_as_iso8859_6"),
+    )
+
+
+def _utf8_length(lead: int) -> int:
+    """Continuation bytes a UTF-8 lead byte needs, or 0 when it cannot start a sequence."""
+    if 0xC2 <= lead <= 0xDF:
+        return 1
+    if 0xE0 <= lead <= 0xEF:
+        return 2
+    if 0xF0 <= lead <= 0xF4:
+        return 3
+    return 0
+
+
+def _continuation_byte(ch: str, codepage: LegacyCodepage) -> int | None:
+    for byte in codepage.byte_options.get(ch, ()):
+        if 0x80 <= byte <= 0xBF:
+            return byte
+    return None
+
+
+def redecode_utf8(line: str, codepage: LegacyCodepage) -> str:
+    """Undo "UTF-8 bytes decoded with `codepage`" wherever a valid UTF-8 sequence results.
+
+    Characters that do not start a valid sequence stay as they are, so clean spans in a partly
+    broken line survive. A character whose low ASCII byte has a high twin (mac-arabic) is read
+    as the twin only inside a sequence, or as a lead byte when the result is a letter or digit.
+    """
+    out = []
+    i = 0
+    n = len(line)
+    options = codepage.byte_options
+    while i < n:
+        ch = line[i]
+        decoded = None
+        for lead in options.get(ch, ()):
+            need = _utf8_length(lead)
+            if not need or i + need >= n:
+                continue
+            seq = [lead]
+            for k in range(1, need + 1):
+                cont = _continuation_byte(line[i + k], codepage)
+                if cont is None:
+                    break
+                seq.append(cont)
+            if len(seq) != need + 1:
+                continue
+            try:
+                candidate = bytes(seq).decode("utf-8")
+            except UnicodeDecodeError:
+                continue
+            ambiguous_lead = ord(ch) < 0x80
+            if ambiguous_lead and unicodedata.category(candidate)[0] not in "LN":
+                continue
+            decoded = candidate
+            i += need + 1
+            break
+        if decoded is None:
+            out.append(ch)
+            i += 1
+        else:
+            out.append(decoded)
+    return "".join(out)
+
+
+def fix_legacy_mojibake(line: str, model: CharBigramModel, codepages: tuple[LegacyCodepage, ...],
+                        min_gain: float) -> tuple[str, list[str]]:
+    """UTF-8 read as windows-1256, mac-arabic or ISO-8859-6 ("ط§ظ„" → "ال"), per line.
+
+    The best re-decoding is kept only if the character model scores it `min_gain` higher.
+    """
+    if lead_byte_share(line) < LEAD_BYTE_SHARE:
+        return line, []
+    best_line, best_score, best_fix = line, model.score(line) + min_gain, None
+    for codepage in codepages:
+        candidate = redecode_utf8(line, codepage)
+        if candidate == line:
+            continue
+        score = model.score(candidate)
+        if score > best_score:
+            best_line, best_score, best_fix = candidate, score, codepage.fix_name
+    return (best_line, [best_fix]) if best_fix else (line, [])
+
+
+# --- ftfy's encoding fixes ---------------------------------------------------------------------
+
+_FTFY_ENCODING_NAMES = {"sloppy-windows-1252": "cp1252", "windows-1252": "cp1252",
+                        "latin-1": "latin1"}
+_FTFY_CONFIG = ftfy.TextFixerConfig(unescape_html=False, uncurl_quotes=False,
+                                    fix_character_width=False, fix_latin_ligatures=False,
+                                    fix_line_breaks=False, remove_control_chars=False,
+                                    normalization=None)
+
+
+def fix_ftfy_encoding(line: str) -> tuple[str, list[str]]:
+    """ftfy's mojibake repair alone (UTF-8 read as cp1252 / latin-1 / other Latin code pages)."""
+    if line.isascii() or not is_bad(line):
+        return line, []
+    fixed, plan = ftfy.fix_encoding_and_explain(line, _FTFY_CONFIG)
+    if fixed == line:
+        return line, []
+    encodings = [_FTFY_ENCODING_NAMES.get(step.parameter, step.parameter)
+                 for step in plan if step.action == "encode"]
+    others = [step.parameter for step in plan if step.action in ("apply", "transcode")
+              and step.parameter not in ("restore_byte_a0", "replace_lossy_sequences")]
+    names = []
+    if encodings:
+        names.append("utf8_read_as_" + "_then_".join(encodings))
+    names.extend(others)
+    return fixed, names or ["ftfy_fix_encoding"]
+
+
+# --- HTML entities -----------------------------------------------------------------------------
+
+def fix_html_entities(text: str) -> tuple[str, list[str]]:
+    """`&#1575;`, `&#x627;`, `&quot;` → characters; not in text that holds markup (`<`)."""
+    if "&" not in text or "<" in text or not HTML_ENTITY.search(text):
+        return text, []
+    fixed = ftfy.fixes.unescape_html(text)
+    return (fixed, ["html_entities"]) if fixed != text else (text, [])
+
+
+# --- presentation forms ------------------------------------------------------------------------
+
+# Arabic yeh and kaf presentation forms; in Persian text they stand for ی and ک.
+_ARABIC_YEH_FORMS = frozenset("\uFEF1\uFEF2\uFEF3\uFEF4")
+_ARABIC_KAF_FORMS = frozenset("\uFED9\uFEDA\uFEDB\uFEDC")
+_PERSIAN_LETTERS = "پچژگ"
+_ARABIC_ONLY_LETTERS = "ة"
+LTR_RUN = regex.compile(r"[\p{Latin}\p{Nd}](?:[\p{Latin}\p{Nd}.,:/%\-]*[\p{Latin}\p{Nd}])?")
+
+
+def looks_persian(text: str) -> bool:
+    """Persian-only letters (پ چ ژ گ, also as presentation forms) outnumber Arabic ة."""
+    sample = unicodedata.normalize("NFKC", text) if PRESENTATION_FORMS.search(text) else text
+    persian = sum(sample.count(ch) for ch in _PERSIAN_LETTERS)
+    arabic = sum(sample.count(ch) for ch in _ARABIC_ONLY_LETTERS)
+    return persian > arabic
+
+
+def _base_letters(ch: str, persian: bool) -> str:
+    if persian and ch in _ARABIC_YEH_FORMS:
+        return "ی"
+    if persian and ch in _ARABIC_KAF_FORMS:
+        return "ک"
+    mapped = unicodedata.normalize("NFKC", ch)
+    # Isolated and tatweel-borne forms of harakat decompose with a space or tatweel in front;
+    # the mark belongs to the preceding letter.
+    if unicodedata.category(mapped[-1]) == "Mn":
+        mapped = mapped.lstrip(" \u0640")
+    return mapped
+
+
+def map_presentation_forms(line: str, persian: bool) -> str:
+    return PRESENTATION_FORMS.sub(lambda m: _base_letters(m.group(), persian), line)
+
+
+def to_logical_order(line: str) -> str:
+    """Reverse a visual-order line, keeping Latin and digit runs left-to-right."""
+    return LTR_RUN.sub(lambda m: m.group()[::-1], line[::-1])
+
+
+def fix_presentation_forms(line: str, persian: bool, model: CharBigramModel,
+                           visual_order: bool) -> tuple[str, list[str]]:
+    """Presentation forms (PDF copy/paste) → base letters; reversed lines put back in order."""
+    if not PRESENTATION_FORMS.search(line):
+        return line, []
+    fixed = map_presentation_forms(line, persian)
+    fixes = ["presentation_forms"]
+    if visual_order:
+        reversed_fixed = map_presentation_forms(to_logical_order(line), persian)
+        if model.score(reversed_fixed) > model.score(fixed):
+            fixed = reversed_fixed
+            fixes.insert(0, "visual_order")
+    return (fixed, fixes) if fixed != line else (line, [])
+
+
+# --- composition -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Repairer:
+    """The configured fixes plus the immutable state they share (model, code-page tables)."""
+    cfg: RepairConfig
+    model: CharBigramModel
+    codepages: tuple[LegacyCodepage, ...]
+
+    def repair_line(self, line: str, persian: bool) -> tuple[str, list[str]]:
+        fixes: list[str] = []
+        if line.isascii():
+            return line, fixes
+        cfg = self.cfg
+        if cfg.legacy_mojibake:
+            line, applied = fix_legacy_mojibake(line, self.model, self.codepages, cfg.min_score_gain)
+            fixes += applied
+        if cfg.ftfy_encoding:
+            line, applied = fix_ftfy_encoding(line)
+            fixes += applied
+        if cfg.presentation_forms:
+            line, applied = fix_presentation_forms(line, persian, self.model, cfg.visual_order)
+            fixes += applied
+        return line, fixes
+
+    def repair(self, text: str, persian: bool | None = None) -> tuple[str, tuple[str, ...]]:
+        """Repair a whole text (lines joined by "\\n"); returns the text and the fixes applied."""
+        text, fixes = remove_decode_debris(text)
+        if self.cfg.html_entities:
+            text, applied = fix_html_entities(text)
+            fixes += applied
+        if text.isascii():
+            return text, tuple(fixes)
+        if persian is None:
+            persian = looks_persian(text)
+        lines = text.split("\n")
+        changed = False
+        for i, line in enumerate(lines):
+            fixed, applied = self.repair_line(line, persian)
+            if applied:
+                lines[i] = fixed
+                changed = True
+                fixes += [name for name in applied if name not in fixes]
+        return ("\n".join(lines) if changed else text), tuple(dict.fromkeys(fixes))
+
+
+def build_repairer(cfg: RepairConfig) -> Repairer:
+    """Per-worker setup for `ApplyStep(..., setup=build_repairer)`."""
+    return Repairer(cfg=cfg, model=load_model(), codepages=legacy_codepages())
+
+
+@functools.lru_cache(maxsize=8)
+def _cached_repairer(cfg: RepairConfig) -> Repairer:
+    """One immutable repairer per config and process, for callers that pass a bare config."""
+    return build_repairer(cfg)
+
+
+def _repairer(cfg: RepairConfig | Repairer) -> Repairer:
+    return cfg if isinstance(cfg, Repairer) else _cached_repairer(cfg)
+
+
+def repair_text(text: str, cfg: RepairConfig | None = None) -> tuple[str, tuple[str, ...]]:
+    """Repair one string; returns (fixed text, names of the fixes that changed something)."""
+    return _repairer(cfg or RepairConfig()).repair(text)
+
+
+def repair_step(doc: Doc, cfg: RepairConfig | Repairer) -> Doc:
+    """Repair `doc.text` and `doc.title`, recording every fix that changed something."""
+    repairer = _repairer(cfg)
+    persian = looks_persian((doc.title or "") + "\n" + doc.text)
+    text, fixes = repairer.repair(doc.text, persian)
+    title, title_fixes = (doc.title, ())
+    if doc.title is not None:
+        title, title_fixes = repairer.repair(doc.title, persian)
+    if text == doc.text and title == doc.title:
+        return doc
+    return doc.replace(text=text, title=title).with_repairs(fixes + title_fixes)
