@@ -19,6 +19,7 @@ DEFAULT_CONFIG = Path(__file__).resolve().parents[1] / "configs" / "default.yaml
 # section name -> "module:Class" of the step's config dataclass.
 SECTIONS = {
     "read": "transforms.read:ReadConfig",
+    "limits": "transforms.limits:LimitsConfig",
     "output": "transforms.write:OutputConfig",
 }
 

@@ -22,6 +22,7 @@ from transforms.decode import decode_step
 from transforms.dedup.beam import Deduplicate
 from transforms.ids import RejectDuplicateIds
 from transforms.langid import identify_step, load_langid
+from transforms.limits import check_limits
 from transforms.normalize import basic_normalize_step, normalize_step
 from transforms.read import ReadArticles, SourceManifest
 from transforms.repair import repair_step
@@ -59,6 +60,7 @@ class CleanDocuments(beam.PTransform):
                 | ApplyStep("Decode", decode_step, config.repair)
                 | ApplyStep("Repair", repair_step, config.repair)
                 | ApplyStep("NormalizeBasic", basic_normalize_step, config.normalize)
+                | ApplyStep("CheckLimits", check_limits, config.limits)
                 | ApplyStep("IdentifyLanguage", identify_step, config.langid, setup=load_langid)
                 | ApplyStep("NormalizeLanguage", normalize_step, config.normalize))
 
