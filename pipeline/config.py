@@ -20,6 +20,9 @@ DEFAULT_CONFIG = Path(__file__).resolve().parents[1] / "configs" / "default.yaml
 SECTIONS = {
     "read": "transforms.read:ReadConfig",
     "limits": "transforms.limits:LimitsConfig",
+    "repair": "transforms.repair:RepairConfig",
+    "normalize": "transforms.normalize:NormalizeConfig",
+    "langid": "transforms.langid:LangIdConfig",
     "output": "transforms.write:OutputConfig",
 }
 

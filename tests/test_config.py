@@ -32,3 +32,18 @@ def test_bad_overrides_and_missing_files():
         load_config(overrides=["shards=3"])
     with pytest.raises(ConfigError, match="cannot read config"):
         load_config("/nonexistent/khabar.yaml")
+
+
+def test_default_yaml_states_every_default_of_every_section():
+    """configs/default.yaml documents every knob: it must list each field with its real default."""
+    import dataclasses
+
+    import yaml
+
+    from pipeline.config import DEFAULT_CONFIG, SECTIONS, _section_class
+
+    written = yaml.safe_load(DEFAULT_CONFIG.read_text(encoding="utf-8"))
+    for name in SECTIONS:
+        defaults = dataclasses.asdict(_section_class(name)())
+        stated = {k: tuple(v) if isinstance(v, list) else v for k, v in written[name].items()}
+        assert stated == defaults, name
