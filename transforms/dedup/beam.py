@@ -1,0 +1,420 @@
+"""`Deduplicate`: near-duplicate clusters of a batch of documents, as keyed Beam groupings.
+
+    docs -> Features (exact key, shingle hashes, MinHash band keys; permutations per worker)
+         -> ExactPass      GroupByKey(folded-text hash): one representative per exact group
+         -> Candidates     GroupByKey((band, band hash)): n-1 star edges per bucket, capped
+         -> Verify         CoGroupByKey twice: shingle sets joined to each edge's two ends
+         -> Components     fixed large-star / small-star GroupByKey rounds, converged or fail
+         -> Clusters       GroupByKey(component): leader assignment on direct similarities
+         -> Assign         CoGroupByKey back to documents by id
+
+Nothing is collected in one process: every step is keyed. No tagged outputs, nothing emitted
+from `finish_bundle`, no metrics read inside the pipeline, so the graph runs on any runner.
+Counters (namespace `khabar`, names `dedup.*`) report bucket caps, verified/rejected edges and
+convergence. With `earlier_index` (rows of `INDEX_SCHEMA` from earlier run dates), earlier kept
+documents join the buckets and clusters as fixed leaders: a new copy of one becomes its
+duplicate, and earlier rows are never rewritten.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Optional
+
+import apache_beam as beam
+from apache_beam.metrics import Metrics
+
+from transforms.dedup.components import both_directions, is_settled, label, large_star, small_star
+from transforms.dedup.config import DedupConfig
+from transforms.dedup.index import earlier_members, index_row, layout_tag
+from transforms.dedup.select import (Assignment, Member, Node, assign_component, doc_node,
+                                     node_id, singleton, THIS_RUN)
+from transforms.dedup.shingles import fingerprint, pack, unpack
+from transforms.dedup.signatures import band_hashes, minhash_template, signature
+from transforms.dedup.verify import judge_pair
+from transforms.model import Doc
+
+METRICS_NAMESPACE = "khabar"
+
+
+def _counter(name: str):
+    return Metrics.counter(METRICS_NAMESPACE, f"dedup.{name}")
+
+
+@dataclass(frozen=True, slots=True)
+class Feature:
+    """What dedup needs of one document: its node, exact key, shingles and band keys."""
+    node: Node
+    exact: int
+    shingles: bytes
+    bands: tuple[int, ...]
+    weight: int = 1  # documents it stands for after the exact pass
+
+
+class _ComputeFeatures(beam.DoFn):
+    """Shingles and MinHash band keys; the permutations are built once per worker."""
+
+    def __init__(self, cfg: DedupConfig):
+        self._cfg = cfg
+        self._template = None
+        self._layout = None
+        self._no_words = _counter("docs_without_words")
+        self._signed = _counter("docs_signed")
+
+    def setup(self):
+        self._template = minhash_template(self._cfg.num_perm, self._cfg.seed)
+        self._layout = self._cfg.band_layout
+
+    def process(self, doc: Doc):
+        exact, hashes = fingerprint(doc.text, self._cfg.shingle_size)
+        if hashes.size == 0:
+            self._no_words.inc()
+            return
+        bands, rows = self._layout
+        sketch = signature(hashes, self._template)
+        self._signed.inc()
+        yield Feature(doc_node(doc), exact, pack(hashes),
+                      tuple(band_hashes(sketch.hashvalues, bands, rows)))
+
+
+def _by_exact_key(feature: Feature):
+    return feature.exact, feature
+
+
+def _representative(exact_and_group) -> Feature:
+    """The best-ranked member of an exact group stands for all of them."""
+    _, group = exact_and_group
+    group = list(group)
+    best = min(group, key=lambda f: f.node)
+    return replace(best, weight=len(group))
+
+
+def _exact_copies(exact_and_group):
+    """(representative id, copy id) for each other member of an exact group."""
+    _, group = exact_and_group
+    ordered = sorted(group, key=lambda f: f.node)
+    representative = node_id(ordered[0].node)
+    return [(representative, node_id(f.node)) for f in ordered[1:]]
+
+
+def _band_entries(feature: Feature):
+    return [((band, value), feature.node) for band, value in enumerate(feature.bands)]
+
+
+def _node_shingles(feature: Feature):
+    return feature.node, (feature.shingles, feature.weight)
+
+
+class _StarEdges(beam.DoFn):
+    """A bucket's members joined to its smallest member: n-1 edges, never all pairs.
+
+    Buckets over `max_bucket_size` (templated texts) keep their best-ranked members only;
+    the others are counted. Earlier runs' documents were deduplicated when indexed, so a
+    bucket without a document of this run yields nothing and earlier pairs are skipped.
+    """
+
+    def __init__(self, max_bucket_size: int):
+        self._cap = max_bucket_size
+        self._oversized = _counter("buckets_oversized")
+        self._dropped = _counter("bucket_members_dropped")
+        self._edges = _counter("candidate_edges")
+
+    def process(self, key_and_members):
+        _, members = key_and_members
+        members = sorted(set(members))
+        if len(members) < 2 or all(m[0] != THIS_RUN for m in members):
+            return
+        if len(members) > self._cap:
+            self._oversized.inc()
+            self._dropped.inc(len(members) - self._cap)
+            members = members[:self._cap]
+        center = members[0]
+        for member in members[1:]:
+            if center[0] != THIS_RUN and member[0] != THIS_RUN:
+                continue
+            self._edges.inc()
+            yield center, member
+
+
+def _left_half(node_and_joined):
+    """(right, (left, left shingles)) for every candidate edge leaving this node."""
+    node, joined = node_and_joined
+    found = list(joined["shingles"])
+    if not found:
+        return []
+    shingles, _ = found[0]
+    return [(right, (node, shingles)) for right in sorted(set(joined["edges"]))]
+
+
+class _VerifyEdges(beam.DoFn):
+    """Keep a candidate edge only if its exact shingle overlap passes the pair rule."""
+
+    def __init__(self, cfg: DedupConfig):
+        self._cfg = cfg
+        self._verified = _counter("edges_verified")
+        self._rejected = _counter("edges_rejected")
+
+    def process(self, node_and_joined):
+        node, joined = node_and_joined
+        found = list(joined["shingles"])
+        if not found:
+            return
+        right = unpack(found[0][0])
+        for left, left_shingles in sorted(joined["halves"]):
+            if judge_pair(unpack(left_shingles), right, self._cfg).duplicate:
+                self._verified.inc()
+                yield left, node
+            else:
+                self._rejected.inc()
+
+
+class _StarRound(beam.PTransform):
+    """One large-star or small-star step: group each node's neighbours, re-link, dedupe."""
+
+    def __init__(self, step, label):
+        super().__init__(label=label)
+        self._step = step
+
+    def expand(self, edges):
+        return (edges
+                | "BothWays" >> beam.FlatMap(both_directions)
+                | "Neighbours" >> beam.GroupByKey()
+                | "Relink" >> beam.FlatMapTuple(self._step)
+                | "Distinct" >> beam.Distinct())
+
+
+class _LabelNodes(beam.DoFn):
+    """(node, component label) from converged stars; an unconverged graph stops the run."""
+
+    def __init__(self, rounds: int):
+        self._rounds = rounds
+        self._unsettled = _counter("component_nodes_unsettled")
+        self._nodes = _counter("component_nodes")
+
+    def process(self, node_and_neighbours):
+        node, neighbours = node_and_neighbours
+        neighbours = set(neighbours)
+        if not is_settled(node, neighbours):
+            self._unsettled.inc()
+            raise RuntimeError(
+                f"dedup: connected components did not converge in {self._rounds} "
+                f"large-star/small-star rounds (node {node_id(node)!r} still has "
+                f"{len(neighbours)} neighbours); raise dedup.component_rounds")
+        self._nodes.inc()
+        yield label(node, neighbours)
+
+
+class ConnectedComponents(beam.PTransform):
+    """Verified edges (u, v) -> (node, label): fixed rounds, one GroupByKey per step."""
+
+    def __init__(self, rounds: int):
+        super().__init__()
+        self._rounds = rounds
+
+    def expand(self, edges):
+        for round_number in range(self._rounds):
+            edges = edges | _StarRound(large_star, f"LargeStar{round_number}")
+            edges = edges | _StarRound(small_star, f"SmallStar{round_number}")
+        return (edges
+                | "BothWays" >> beam.FlatMap(both_directions)
+                | "Neighbours" >> beam.GroupByKey()
+                | "Label" >> beam.ParDo(_LabelNodes(self._rounds)))
+
+
+def _member_of_component(node_and_joined):
+    """(component label, Member) for a node in a component, with its shingles attached."""
+    node, joined = node_and_joined
+    labels = list(joined["label"])
+    found = list(joined["shingles"])
+    if not labels or not found:
+        return []
+    shingles, weight = found[0]
+    return [(labels[0], Member(node, unpack(shingles), weight))]
+
+
+class _AssignClusters(beam.DoFn):
+    def __init__(self, cfg: DedupConfig):
+        self._cfg = cfg
+        self._clusters = _counter("components")
+        self._capped = _counter("cluster_leader_cap_hits")
+
+    def process(self, label_and_members):
+        _, members = label_and_members
+        assignments, capped = assign_component(members, self._cfg)
+        self._clusters.inc()
+        if capped:
+            self._capped.inc(capped)
+        for assignment in assignments:
+            yield assignment.id, assignment
+
+
+def _with_copies(rep_and_joined):
+    """Final assignments of a representative and of its exact copies."""
+    rep_id, joined = rep_and_joined
+    weights = list(joined["weight"])
+    if not weights:
+        return []
+    assigned = list(joined["assigned"])
+    own = assigned[0] if assigned else singleton(rep_id, weights[0])
+    out = [(rep_id, own)]
+    for copy_id in sorted(joined["copies"]):
+        if own.is_kept:
+            copy = Assignment(copy_id, rep_id, 1.0, "exact", own.cluster_size)
+        else:
+            copy = Assignment(copy_id, own.kept_id, own.similarity, own.method, own.cluster_size)
+        out.append((copy_id, copy))
+    return out
+
+
+def _apply_assignment(id_and_joined):
+    """The documents with their dedup fields set (an unsigned document stays alone)."""
+    doc_id, joined = id_and_joined
+    found = list(joined["assignment"])
+    assignment = found[0] if found else singleton(doc_id)
+    for doc in joined["doc"]:
+        yield doc.replace(cluster_id=assignment.kept_id,
+                          duplicate_of=None if assignment.is_kept else assignment.kept_id,
+                          similarity=assignment.similarity,
+                          cluster_size=assignment.cluster_size)
+
+
+def _keyed_by_id(doc: Doc):
+    return doc.id, doc
+
+
+def _feature_by_id(feature: Feature):
+    return node_id(feature.node), feature
+
+
+def _rep_weight(feature: Feature):
+    return node_id(feature.node), feature.weight
+
+
+class _Assignments(beam.PTransform):
+    """Docs -> (reps' features, (id, Assignment) for every signed document)."""
+
+    def __init__(self, cfg: DedupConfig, earlier_index=None):
+        super().__init__()
+        self._cfg = cfg
+        self._earlier_index = earlier_index
+
+    def expand(self, docs):
+        cfg = self._cfg
+        features = docs | "Features" >> beam.ParDo(_ComputeFeatures(cfg))
+        exact_groups = (features
+                        | "KeyByExactText" >> beam.Map(_by_exact_key)
+                        | "ExactGroups" >> beam.GroupByKey())
+        reps = exact_groups | "Representatives" >> beam.Map(_representative)
+        copies = exact_groups | "ExactCopies" >> beam.FlatMap(_exact_copies)
+
+        band_entries = reps | "BandEntries" >> beam.FlatMap(_band_entries)
+        node_shingles = reps | "NodeShingles" >> beam.Map(_node_shingles)
+        if self._earlier_index is not None:
+            earlier = self._earlier_index | "EarlierMembers" >> beam.FlatMap(
+                earlier_members, layout_tag(cfg))
+            band_entries = ((band_entries,
+                             earlier | "EarlierBands" >> beam.FlatMap(_earlier_bands))
+                            | "AllBandEntries" >> beam.Flatten())
+            node_shingles = ((node_shingles,
+                              earlier | "EarlierShingles" >> beam.Map(_earlier_shingles))
+                             | "AllNodeShingles" >> beam.Flatten())
+
+        candidates = (band_entries
+                      | "Buckets" >> beam.GroupByKey()
+                      | "StarEdges" >> beam.ParDo(_StarEdges(cfg.max_bucket_size))
+                      | "DistinctCandidates" >> beam.Distinct())
+        halves = ({"shingles": node_shingles, "edges": candidates}
+                  | "JoinLeft" >> beam.CoGroupByKey()
+                  | "LeftHalves" >> beam.FlatMap(_left_half))
+        verified = ({"shingles": node_shingles, "halves": halves}
+                    | "JoinRight" >> beam.CoGroupByKey()
+                    | "Verify" >> beam.ParDo(_VerifyEdges(cfg)))
+
+        labels = verified | "Components" >> ConnectedComponents(cfg.component_rounds)
+        assigned = ({"label": labels, "shingles": node_shingles}
+                    | "JoinMembers" >> beam.CoGroupByKey()
+                    | "Members" >> beam.FlatMap(_member_of_component)
+                    | "Clusters" >> beam.GroupByKey()
+                    | "AssignClusters" >> beam.ParDo(_AssignClusters(cfg)))
+        assignments = ({"weight": reps | "RepWeights" >> beam.Map(_rep_weight),
+                        "assigned": assigned, "copies": copies}
+                       | "JoinCopies" >> beam.CoGroupByKey()
+                       | "WithCopies" >> beam.FlatMap(_with_copies))
+        return reps, assignments
+
+
+def _earlier_bands(member):
+    node, bands, _ = member
+    return [((band, value), node) for band, value in enumerate(bands)]
+
+
+def _earlier_shingles(member):
+    node, _, shingles = member
+    return node, (shingles, 1)
+
+
+def _assign_docs(docs, assignments):
+    return ({"doc": docs | "KeyDocs" >> beam.Map(_keyed_by_id), "assignment": assignments}
+            | "JoinDocs" >> beam.CoGroupByKey()
+            | "Assign" >> beam.FlatMap(_apply_assignment))
+
+
+class Deduplicate(beam.PTransform):
+    """Docs -> the same docs with `cluster_id`, `duplicate_of`, `similarity`, `cluster_size`.
+
+    Kept documents have `duplicate_of=None` and `cluster_id` = their own id; duplicates name
+    the kept document in both fields and carry their verified similarity to it (1.0 for an
+    exact copy). `earlier_index`: optional PCollection of `INDEX_SCHEMA` dicts from earlier
+    run dates (never the run being written).
+    """
+
+    def __init__(self, cfg: Optional[DedupConfig] = None, earlier_index=None):
+        super().__init__()
+        self._cfg = cfg or DedupConfig()
+        self._earlier_index = earlier_index
+
+    def expand(self, docs):
+        _, assignments = docs | "Match" >> _Assignments(self._cfg, self._earlier_index)
+        return _assign_docs(docs, assignments)
+
+
+class DeduplicateWithIndex(beam.PTransform):
+    """`Deduplicate` plus this run's index rows: returns `{"docs": ..., "index": ...}`.
+
+    The index holds one `INDEX_SCHEMA` row per kept document of this run that has words; the
+    lead writes it under `index/date=<run_date>/` and passes earlier dates' rows next time.
+    """
+
+    def __init__(self, cfg: Optional[DedupConfig], run_date: str, earlier_index=None):
+        super().__init__()
+        self._cfg = cfg or DedupConfig()
+        self._run_date = run_date
+        self._earlier_index = earlier_index
+
+    def expand(self, docs):
+        reps, assignments = docs | "Match" >> _Assignments(self._cfg, self._earlier_index)
+        out = _assign_docs(docs, assignments)
+        kept_ids = (out
+                    | "KeptDocs" >> beam.Filter(_is_kept)
+                    | "KeptIds" >> beam.Map(_id_and_doc))
+        index = ({"rep": reps | "RepsById" >> beam.Map(_feature_by_id), "kept": kept_ids}
+                 | "JoinKept" >> beam.CoGroupByKey()
+                 | "IndexRows" >> beam.FlatMap(_index_rows, self._cfg, self._run_date))
+        return {"docs": out, "index": index}
+
+
+def _is_kept(doc: Doc) -> bool:
+    return doc.duplicate_of is None
+
+
+def _id_and_doc(doc: Doc):
+    return doc.id, doc
+
+
+def _index_rows(id_and_joined, cfg, run_date):
+    _, joined = id_and_joined
+    reps = list(joined["rep"])
+    kept = list(joined["kept"])
+    if not reps or not kept:
+        return []
+    feature = reps[0]
+    return [index_row(kept[0], feature.bands, feature.shingles, cfg, run_date)]

@@ -1,0 +1,66 @@
+"""Dedup settings: one frozen dataclass the lead mirrors into `configs/default.yaml` (`dedup:`)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from datasketch.lsh import _optimal_param
+
+
+@dataclass(frozen=True)
+class DedupConfig:
+    """Near-duplicate detection knobs; defaults measured in `benchmarks/bench_dedup.py`.
+
+    Attributes:
+      shingle_size: words per shingle (word n-grams of folded text).
+      num_perm: MinHash permutations per signature.
+      lsh_threshold: Jaccard at which the LSH S-curve is centred; bands x rows are datasketch's
+        optimum for it unless `bands` and `rows` are both given.
+      bands, rows: explicit LSH layout (0 = derive from `lsh_threshold`).
+      seed: MinHash permutation seed; signatures are comparable only under one seed.
+      jaccard_threshold: a candidate pair is a duplicate when its exact shingle Jaccard reaches this.
+      containment_threshold: ... or when this share of the smaller document's shingles is inside
+        the larger one (a short copy inside a longer story) ...
+      min_containment_shingles: ... and the smaller document has at least this many shingles.
+      member_jaccard_floor: a document joined to a cluster through a chain stays a duplicate of the
+        kept document only if its own Jaccard to it reaches this floor (or it passes the pair rule).
+      max_bucket_size: LSH buckets larger than this (templated text) keep only their best-ranked
+        members; the rest are counted, not paired.
+      max_cluster_leaders: at most this many kept documents are compared against inside one
+        connected component; members matching none of them beyond that stay singletons.
+      component_rounds: large-star + small-star round pairs; the run fails loudly if the graph
+        has not converged after them.
+    """
+    shingle_size: int = 5
+    num_perm: int = 128
+    lsh_threshold: float = 0.3
+    bands: int = 0
+    rows: int = 0
+    seed: int = 1
+    jaccard_threshold: float = 0.4
+    containment_threshold: float = 0.8
+    min_containment_shingles: int = 20
+    member_jaccard_floor: float = 0.15
+    max_bucket_size: int = 100
+    max_cluster_leaders: int = 16
+    component_rounds: int = 8
+
+    def __post_init__(self):
+        if (self.bands == 0) != (self.rows == 0):
+            raise ValueError("dedup.bands and dedup.rows must be given together (or both 0)")
+        if self.bands * self.rows > self.num_perm:
+            raise ValueError(f"dedup.bands x rows = {self.bands * self.rows} exceeds "
+                             f"num_perm = {self.num_perm}")
+        if self.shingle_size < 1 or self.num_perm < 1 or self.component_rounds < 1:
+            raise ValueError("dedup.shingle_size, num_perm and component_rounds must be >= 1")
+
+    @property
+    def band_layout(self) -> tuple[int, int]:
+        """(bands, rows): explicit, or datasketch's optimum for `lsh_threshold`."""
+        if self.bands:
+            return self.bands, self.rows
+        return lsh_layout(self.lsh_threshold, self.num_perm)
+
+
+def lsh_layout(threshold: float, num_perm: int) -> tuple[int, int]:
+    """datasketch's (bands, rows) minimising equal-weight false positive + negative area."""
+    return _optimal_param(threshold, num_perm, 0.5, 0.5)

@@ -1,0 +1,119 @@
+"""Which document of a cluster is kept, and which kept document each duplicate belongs to.
+
+Documents are graph nodes under their *rank*, a tuple that sorts the preferred document first:
+earlier runs' kept documents (never rewritten), then the earliest `published` (undated last),
+then the most complete clean text (longest), then the smallest id. The smallest node of a
+connected component is therefore its kept document, and every choice is deterministic.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable, Optional
+
+import numpy as np
+
+from transforms.dedup.verify import judge, overlap
+
+EARLIER_RUN = 0
+THIS_RUN = 1
+
+# (era, undated, published, -text length, id)
+Node = tuple[int, int, str, int, str]
+
+
+def rank_node(doc_id: str, published: Optional[str], text_length: int,
+              era: int = THIS_RUN) -> Node:
+    """The sortable identity of a document; smaller = preferred as the kept document."""
+    return (era, 0 if published else 1, published or "", -text_length, doc_id)
+
+
+def doc_node(doc, era: int = THIS_RUN) -> Node:
+    return rank_node(doc.id, doc.published, len(doc.text), era)
+
+
+def node_id(node: Node) -> str:
+    return node[4]
+
+
+def choose_kept(docs: Iterable) -> object:
+    """The document a cluster keeps: earliest published, then longest text, then smallest id."""
+    return min(docs, key=doc_node)
+
+
+@dataclass(frozen=True, slots=True)
+class Assignment:
+    """Dedup outcome of one document of this run (kept when `kept_id == id`)."""
+    id: str
+    kept_id: str
+    similarity: Optional[float]
+    method: str  # "kept" | "exact" | "jaccard" | "containment" | "chain"
+    cluster_size: int
+
+    @property
+    def is_kept(self) -> bool:
+        return self.kept_id == self.id
+
+
+def singleton(doc_id: str, weight: int = 1) -> Assignment:
+    return Assignment(doc_id, doc_id, None, "kept", weight)
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    """A component member: its node, shingle hashes and how many exact copies it stands for."""
+    node: Node
+    shingles: np.ndarray
+    weight: int = 1
+
+
+def assign_component(members: Iterable[Member], cfg) -> tuple[list[Assignment], int]:
+    """Leader assignment inside one connected component of verified edges.
+
+    Members are visited best-ranked first. Each joins the first leader (kept document) it
+    matches directly: by the pair rule (`verify.judge`), or through the chain that connected it
+    if its own Jaccard to that leader still reaches `member_jaccard_floor` (method "chain").
+    A member matching no leader becomes a leader itself, so every duplicate is explained by a
+    direct comparison with its kept document and a chain A~B~C cannot merge A and C when they
+    share nothing. Earlier runs' documents are leaders from the start and get no assignment.
+    Work is bounded: at most `max_cluster_leaders` leaders are compared per member; a member
+    beyond that which matches none stays kept alone. Returns (assignments, cap hits).
+    """
+    ordered = sorted(members, key=lambda m: m.node)
+    leaders: list[Member] = [m for m in ordered if m.node[0] == EARLIER_RUN]
+    attached: dict[Node, list[tuple[Member, float, str]]] = {m.node: [] for m in leaders}
+    capped = 0
+    for member in ordered:
+        if member.node[0] == EARLIER_RUN:
+            continue
+        match = _first_matching_leader(member, leaders[:cfg.max_cluster_leaders], cfg)
+        if match is not None:
+            leader, similarity, method = match
+            attached[leader.node].append((member, similarity, method))
+        else:
+            if len(leaders) >= cfg.max_cluster_leaders:
+                capped += 1
+            leaders.append(member)
+            attached[member.node] = []
+    assignments = []
+    for leader in leaders:
+        followers = attached[leader.node]
+        size = sum(m.weight for m, _, _ in followers) + leader.weight
+        leader_id = node_id(leader.node)
+        if leader.node[0] != EARLIER_RUN:
+            assignments.append(Assignment(leader_id, leader_id, None, "kept", size))
+        for member, similarity, method in followers:
+            assignments.append(Assignment(node_id(member.node), leader_id, similarity, method,
+                                          size))
+    return assignments, capped
+
+
+def _first_matching_leader(member: Member, leaders: list[Member], cfg):
+    for leader in leaders:
+        found = overlap(member.shingles, leader.shingles)
+        verdict = judge(found, cfg.jaccard_threshold, cfg.containment_threshold,
+                        cfg.min_containment_shingles)
+        if verdict.duplicate:
+            return leader, verdict.similarity, verdict.method
+        if found.jaccard >= cfg.member_jaccard_floor:
+            return leader, found.jaccard, "chain"
+    return None

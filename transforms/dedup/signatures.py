@@ -1,0 +1,41 @@
+"""MinHash signatures over pre-hashed shingles, with permutations built once per worker.
+
+Shingles are already xxh3-64 integers (`shingles.shingle_hashes`), so the datasketch hash
+function is the identity (`int`) under the `affine64` scheme: no SHA-1 per shingle, and one
+`update_batch` per document on a copy of a template whose permutations come from the config
+seed. Every worker builds the same template, so signatures are comparable across workers and
+runs.
+"""
+from __future__ import annotations
+
+import numpy as np
+import xxhash
+from datasketch import LeanMinHash, MinHash
+
+SCHEME = "affine64"
+_BAND_SEED = 0x62616E64  # "band"
+
+
+def minhash_template(num_perm: int, seed: int) -> MinHash:
+    """An empty MinHash holding the shared permutations; copy it per document."""
+    return MinHash(num_perm=num_perm, seed=seed, hashfunc=int, scheme=SCHEME)
+
+
+def signature(hashes: np.ndarray, template: MinHash) -> LeanMinHash:
+    """LeanMinHash of a document's shingle hashes (an empty set gives the empty sketch)."""
+    minhash = template.copy()
+    minhash.update_batch(hashes.tolist())
+    return LeanMinHash(minhash)
+
+
+def band_hashes(hashvalues: np.ndarray, bands: int, rows: int) -> list[int]:
+    """One 64-bit key per band: documents sharing any band key are LSH candidates."""
+    values = np.ascontiguousarray(hashvalues, dtype="<u8")
+    return [xxhash.xxh3_64_intdigest(values[band * rows:(band + 1) * rows].tobytes(),
+                                     _BAND_SEED + band)
+            for band in range(bands)]
+
+
+def s_curve(bands: int, rows: int, similarity: float) -> float:
+    """Probability that a pair at this Jaccard shares at least one band: 1-(1-s^r)^b."""
+    return 1.0 - (1.0 - similarity ** rows) ** bands
