@@ -23,6 +23,8 @@ SECTIONS = {
     "repair": "transforms.repair:RepairConfig",
     "normalize": "transforms.normalize:NormalizeConfig",
     "langid": "transforms.langid:LangIdConfig",
+    "boilerplate": "transforms.boilerplate:BoilerplateConfig",
+    "dedup": "transforms.dedup.config:DedupConfig",
     "output": "transforms.write:OutputConfig",
 }
 
