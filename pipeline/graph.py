@@ -2,6 +2,7 @@
 
     patterns  -> ReadArticles -> RejectDuplicateIds -> Clean (decode, repair, normalize, identify)
               -> StripBoilerplate (with per-batch corpus signals) -> Deduplicate
+              (against the signature index of earlier run dates)
               -> rows of documents / duplicates / rejected / index / _inputs -> WriteStaged
 
 Every input record is a `Doc` or a `Rejection` from the first step on; rejections ride along
@@ -19,14 +20,14 @@ from transforms.beam_steps import ApplyStep, is_doc, is_rejection
 from transforms.boilerplate import load_boilerplate, strip_step
 from transforms.boilerplate_beam import CorpusBoilerplateSignals
 from transforms.decode import decode_step
-from transforms.dedup.beam import Deduplicate
+from transforms.dedup.beam import DeduplicateWithIndex
 from transforms.ids import RejectDuplicateIds
 from transforms.langid import identify_step, load_langid
 from transforms.limits import check_limits
 from transforms.normalize import basic_normalize_step, normalize_step
 from transforms.read import ReadArticles, SourceManifest
 from transforms.repair import repair_step
-from transforms.rows import doc_row, manifest_row, rejection_row
+from transforms.rows import doc_row, index_row, manifest_row, rejection_row, read_index_file
 from transforms.write import WriteStaged
 
 
@@ -91,13 +92,20 @@ def build_graph(pipeline: beam.Pipeline, spec: RunSpec, config) -> None:
     stripped = (cleaned
                 | "CleanedDocs" >> beam.Filter(is_doc)
                 | "StripBoilerplate" >> StripBoilerplate(config.boilerplate))
+    earlier_index = None
+    if spec.earlier_index_files:
+        earlier_index = (pipeline
+                         | "EarlierIndexFiles" >> beam.Create(spec.earlier_index_files)
+                         | "ReadEarlierIndex" >> beam.FlatMap(read_index_file))
     deduplicated = (stripped
                     | "StrippedDocs" >> beam.Filter(is_doc)
-                    | "Deduplicate" >> Deduplicate(config.dedup))
+                    | "Deduplicate" >> DeduplicateWithIndex(config.dedup, spec.run_date,
+                                                            earlier_index))
 
     run_date = spec.run_date
     rows = [
-        deduplicated | "DocumentRows" >> beam.Map(doc_row, run_date),
+        deduplicated["docs"] | "DocumentRows" >> beam.Map(doc_row, run_date),
+        deduplicated["index"] | "IndexRows" >> beam.Map(index_row, run_date),
         cleaned | "CleanRejections" >> beam.Filter(is_rejection)
         | "CleanRejectionRows" >> beam.Map(rejection_row, run_date),
         stripped | "StripRejections" >> beam.Filter(is_rejection)

@@ -25,7 +25,7 @@ from transforms.read import expand_input, is_input_path
 from transforms.write import commit_staged
 
 SAMPLE_INPUT = Path(__file__).resolve().parent / "sample"
-DATASETS = ("documents", "duplicates", "rejected", "_inputs")
+DATASETS = ("documents", "duplicates", "rejected", "index", "_inputs")
 LOG = logging.getLogger("khabar")
 
 
@@ -84,6 +84,13 @@ def _prepare_output(output: str, run_date: str) -> str:
     return str(staging)
 
 
+def earlier_index_files(output: str, run_date: str) -> tuple[str, ...]:
+    """Index files of every date but this one: a rerun ignores its own date's old entries."""
+    index_root = Path(output) / "index"
+    return tuple(sorted(str(path) for path in index_root.glob("date=*/*.parquet")
+                        if path.parent.name != f"date={run_date}"))
+
+
 def _pipeline_options(beam_args: list[str]) -> PipelineOptions:
     if not any(arg == "--runner" or arg.startswith("--runner=") for arg in beam_args):
         beam_args = ["--runner=FnApiRunner", *beam_args]
@@ -105,7 +112,10 @@ def run(argv: list[str] | None = None) -> int:
 
     LOG.info("run %s: %d input files (%d other files skipped) from %s", run_date, input_files,
              skipped_files, pattern)
-    spec = RunSpec(input_pattern=pattern, staging_root=staging, run_date=run_date)
+    earlier_index = earlier_index_files(args.output, run_date)
+    LOG.info("deduplicating against %d index files of earlier dates", len(earlier_index))
+    spec = RunSpec(input_pattern=pattern, staging_root=staging, run_date=run_date,
+                   earlier_index_files=earlier_index)
     pipeline = beam.Pipeline(options=_pipeline_options(beam_args))
     build_graph(pipeline, spec, config)
     result = pipeline.run()

@@ -56,3 +56,9 @@ INPUTS = pa.schema([
 ])
 
 SCHEMAS["_inputs"] = INPUTS
+
+# The signature index of kept documents, one partition per run date: what the next run's
+# deduplication matches against (see transforms/dedup/index.py).
+from transforms.dedup.index import INDEX_SCHEMA as INDEX  # noqa: E402
+
+SCHEMAS["index"] = INDEX
