@@ -1,0 +1,641 @@
+"""Boilerplate removal on plain-text lines: what is not the article goes, with a reason per line.
+
+Three kinds of evidence, from cheapest to strongest:
+
+1. Line patterns (`configs/boilerplate.yaml`, editable by users): site names, bylines and
+   datelines at the top; source credits, share/comment/follow prompts, promos, tag lines, end
+   markers, photo credits and related-story headings anywhere. Lines are matched in a folded
+   *match form* (yeh/kaf/alef/digits/harakat/ZWNJ folded, punctuation kept), so legacy-yeh
+   Persian and vocalised Arabic match the same patterns.
+2. Corpus signals computed by `transforms.boilerplate_beam.CorpusBoilerplateSignals` over the
+   batch: lines that recur in many documents of one site (`site_boilerplate`), and the batch's
+   own title index.
+3. The trailing related-headline block: a run of short title-like lines at the end, scored as a
+   block (length, similar line lengths, a heading or an article-ending line above it, lines
+   unrelated to the body, lines that are titles of other batch documents) instead of line by
+   line, because a single short line is as likely a body line as a headline.
+
+Terminal punctuation is Arabic-script aware (؟ ۔ … ؛ ، and a sentence end inside closing » ” ").
+"""
+from __future__ import annotations
+
+import functools
+import posixpath
+import statistics
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping, Optional
+
+import regex
+import xxhash
+import yaml
+
+from transforms.folding import fold, fold_key
+from transforms.model import Doc, Reject, RemovedLine
+
+PATTERNS_PATH = Path(__file__).resolve().parents[1] / "configs" / "boilerplate.yaml"
+WHERE_VALUES = ("head", "tail", "anywhere")
+
+
+@dataclass(frozen=True)
+class BoilerplateConfig:
+    """Thresholds of the boilerplate step (mirrored in `configs/default.yaml`, section `boilerplate`).
+
+    patterns_path: YAML of line patterns; None = the packaged `configs/boilerplate.yaml`.
+    min_clean_chars: a document with fewer non-space characters left is rejected
+        (`empty_after_cleaning`) instead of being kept nearly empty.
+    head_lines: how many non-empty lines at the top may be site name / title / byline / dateline.
+    title_max_words, title_max_chars: the longest first line still taken as a title.
+    headline_max_words, headline_max_chars: the longest line still counted as a related headline.
+    headline_block_min_lines: a trailing block with no heading above it needs this many lines.
+    headline_block_min_score: score (0..~2) a trailing block needs to be removed.
+    site_line_min_docs, site_line_min_share: a line is corpus-learned boilerplate when it occurs
+        in at least this many documents of its site and in this share of the site's documents.
+    site_line_prose_words: a recurring line with at least this many words that ends like a
+        sentence is shared article text (wire copies), not a template line, and is kept.
+    """
+    patterns_path: Optional[str] = None
+    min_clean_chars: int = 50
+    head_lines: int = 5
+    title_max_words: int = 30
+    title_max_chars: int = 220
+    headline_max_words: int = 24
+    headline_max_chars: int = 170
+    headline_block_min_lines: int = 3
+    headline_block_min_score: float = 0.75
+    site_line_min_docs: int = 5
+    site_line_min_share: float = 0.02
+    site_line_prose_words: int = 12
+
+
+# --- match form -------------------------------------------------------------------------------
+
+_LETTER_FOLDS = str.maketrans({
+    "\u064a": "\u06cc", "\u0649": "\u06cc", "\u0643": "\u06a9",
+    "\u0623": "\u0627", "\u0625": "\u0627", "\u0622": "\u0627", "\u0671": "\u0627",
+    "\u0629": "\u0647",  # teh marbuta -> heh: "مشاركة"/"مشارکه" match alike
+})
+_VANISH = dict.fromkeys([0x0640, 0x200C, 0x200D, 0x200E, 0x200F, 0x061C, 0xFEFF, 0x00AD]
+                        + list(range(0x202A, 0x202F)) + list(range(0x2066, 0x206A)))
+_MARKS = regex.compile(r"\p{M}+")
+_DIGIT = regex.compile(r"\p{Nd}")
+_SPACES = regex.compile(r"\s+")
+# Decoration around a line: bullets, slashes, dashes, stars, pipes, dots, brackets, quotes.
+_EDGE = r"[\s\p{Pd}\p{Ps}\p{Pe}\p{Pi}\p{Pf}/\\|*•·▪■►◄▶◀●○◆◇~_=+#.…:：،,؛;!?؟»«\"'<>]"
+_TRIM = regex.compile(rf"^{_EDGE}+|{_EDGE}+$")
+
+
+def _fold_letters(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text).translate(_VANISH)
+    text = _MARKS.sub("", text).translate(_LETTER_FOLDS)
+    return _DIGIT.sub(lambda m: str(unicodedata.digit(m.group())), text)
+
+
+def match_form(line: str) -> str:
+    """The line as patterns see it: letters folded, punctuation kept, decoration trimmed.
+
+    >>> match_form("  // يتبع //")
+    'یتبع'
+    >>> match_form("منبع : خبرگزاري مهر")
+    'منبع : خبرگزاری مهر'
+    """
+    folded = _SPACES.sub(" ", _fold_letters(line).casefold()).strip()
+    trimmed = _TRIM.sub("", folded)
+    return trimmed or folded
+
+
+def line_hash(line: str) -> int:
+    """Stable 64-bit hash of a line's fold key (the unit of corpus-learned boilerplate)."""
+    return xxhash.xxh64_intdigest(fold_key(line).encode("utf-8"))
+
+
+# --- punctuation and shape --------------------------------------------------------------------
+
+_WORD_SPLIT = regex.compile(r"[\s\u200c]+|(?<=\p{L})[:：](?=\p{L})")
+_CLOSERS = "»«\"”“’'）)]】"
+_SENTENCE_END = (".", "۔", "…", "؛", ";", "،", ",", ":", "：")
+_TITLE_PREFIX = regex.compile(r"^[^:：]{2,40}[:：]\s*\S")
+_QUOTED = regex.compile(r"[«»\"“”]")
+_DASH_SPLIT = regex.compile(r"\s*[-–—]\s*")
+_CRUMB_SPLIT = regex.compile(r"\s+[|»›>/\-–—]\s+|\s*\|\s*")
+_WORD_RE = regex.compile(r"[\p{L}\p{N}]+")
+_ELLIPSIS_END = regex.compile(r"(\.\.+|…)\s*$")  # "..": a pause in Arabic headlines
+
+
+def last_mark(line: str) -> str:
+    """The line's last meaningful character, looking inside closing quotes and brackets.
+
+    >>> last_mark('گفت: «ما آماده‌ایم.»')
+    '.'
+    >>> last_mark("هل تنجح الخطة؟")
+    '؟'
+    """
+    stripped = line.rstrip().rstrip(_CLOSERS).rstrip()
+    return stripped[-1:] if stripped else ""
+
+
+def ends_like_sentence(line: str) -> bool:
+    """True when the line ends with sentence punctuation (`...` and `…` included)."""
+    return last_mark(line) in _SENTENCE_END
+
+
+def word_count(line: str) -> int:
+    """Words, counting ZWNJ-joined parts apart ("سبک‌دست:برای‌اجاره" is several words)."""
+    return len(_WORD_SPLIT.split(line.strip())) if line.strip() else 0
+
+
+def is_headline_like(line: str, cfg: BoilerplateConfig) -> bool:
+    """Short, 2+ words and not ending like a sentence: the shape of a title."""
+    words = word_count(line)
+    return (2 <= words <= cfg.headline_max_words and len(line) <= cfg.headline_max_chars
+            and (not ends_like_sentence(line) or _ELLIPSIS_END.search(line) is not None))
+
+
+def is_prose(line: str) -> bool:
+    """An article paragraph: a long line, or a medium one ending like a sentence."""
+    words = word_count(line)
+    return words >= 25 or (words >= 8 and ends_like_sentence(line))
+
+
+def looks_like_title(line: str, cfg: BoilerplateConfig) -> bool:
+    words = word_count(line)
+    return (2 <= words <= cfg.title_max_words and len(line) <= cfg.title_max_chars
+            and last_mark(line) not in (".", "۔", "…", "؛", ";", "،", ",", ":", "："))
+
+
+# --- patterns ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class LineKind:
+    """One boilerplate kind from the YAML: where it may occur, how long it may be, its regexes."""
+    name: str
+    reason: str
+    where: str
+    max_words: int
+    patterns: tuple[regex.Pattern, ...]
+
+    def matches(self, form: str) -> Optional[regex.Match]:
+        if word_count(form) > self.max_words:
+            return None
+        for pattern in self.patterns:
+            found = pattern.fullmatch(form)
+            if found:
+                return found
+        return None
+
+
+@dataclass(frozen=True)
+class BoilerplateState:
+    """Everything the step needs, built once per worker by `load_boilerplate`."""
+    cfg: BoilerplateConfig
+    kinds: tuple[LineKind, ...]
+    site_name_words: frozenset[str]
+    share_bar_words: frozenset[str]
+    date_words: frozenset[str]
+
+    def kinds_for(self, where: str) -> tuple[LineKind, ...]:
+        return tuple(kind for kind in self.kinds if kind.where == where)
+
+
+def _fold_pattern(pattern: str) -> str:
+    """Same letter folding as the match form, without touching regex syntax (no casefold)."""
+    return _fold_letters(pattern)
+
+
+def _fold_word(word: str) -> str:
+    return _fold_letters(str(word)).casefold()
+
+
+@functools.lru_cache(maxsize=8)
+def load_patterns(path: str | None = None) -> dict:
+    """The parsed pattern YAML (packaged `configs/boilerplate.yaml` when `path` is None)."""
+    source = Path(path) if path else PATTERNS_PATH
+    data = yaml.safe_load(source.read_text(encoding="utf-8")) or {}
+    if not isinstance(data.get("kinds"), dict):
+        raise ValueError(f"{source}: a mapping 'kinds' is required")
+    for name, spec in data["kinds"].items():
+        if spec.get("where", "anywhere") not in WHERE_VALUES:
+            raise ValueError(f"{source}: kind {name!r}: 'where' must be one of {WHERE_VALUES}")
+    return data
+
+
+def _compile_kind(name: str, spec: dict) -> LineKind:
+    patterns = tuple(regex.compile(_fold_pattern(p), regex.IGNORECASE | regex.V1)
+                     for p in spec.get("patterns", ()))
+    return LineKind(name=name, reason=spec.get("reason", name), where=spec.get("where", "anywhere"),
+                    max_words=int(spec.get("max_words", 12)), patterns=patterns)
+
+
+def load_boilerplate(cfg: BoilerplateConfig = BoilerplateConfig()) -> BoilerplateState:
+    """Compile the patterns once per worker (the `setup` of the StripBoilerplate step)."""
+    data = load_patterns(cfg.patterns_path)
+    kinds = tuple(_compile_kind(name, spec) for name, spec in data["kinds"].items())
+    words = lambda key: frozenset(_fold_word(w) for w in data.get(key, ()))  # noqa: E731
+    return BoilerplateState(cfg=cfg, kinds=kinds, site_name_words=words("site_name_words"),
+                            share_bar_words=words("share_bar_words"),
+                            date_words=words("date_words"))
+
+
+# --- shape rules that patterns cannot express ---------------------------------------------------
+
+_NUMERIC_DATE = regex.compile(r"^\d{1,4}([/.\-]\d{1,2}){1,2}([/.\-]\d{2,4})?$|^\d{1,2}:\d{2}(:\d{2})?$")
+_NUMBER = regex.compile(r"^\d+$")
+
+
+def _is_dateline(form: str, state: BoilerplateState) -> bool:
+    """Mostly date tokens (month/day names, numbers, calendar marks) with a real date in it."""
+    tokens = form.replace("،", " ").replace(",", " ").split()
+    if not 2 <= len(tokens) <= 16:
+        return False
+    dated = anchored = 0
+    for token in tokens:
+        token = token.strip("()[]-–:.")
+        if _NUMERIC_DATE.match(token):
+            dated += 1
+            anchored += 2
+        elif _NUMBER.match(token):
+            dated += 1
+        elif token in state.date_words:
+            dated += 1
+            anchored += len(token) >= 3
+    return anchored >= 2 and dated >= 0.7 * len(tokens)
+
+
+def _is_share_bar(form: str, state: BoilerplateState) -> bool:
+    """A short line made of share verbs and social-network names."""
+    tokens = _WORD_RE.findall(form)
+    if not 2 <= len(tokens) <= 16:
+        return False
+    known = sum(token in state.share_bar_words for token in tokens)
+    return known >= 0.75 * len(tokens)
+
+
+def _is_site_name(form: str, state: BoilerplateState) -> bool:
+    """A top line that names the site whatever follows it: "<name> نیوز", "جريدة <name>"."""
+    tokens = form.split()
+    return len(tokens) <= 3 and any(token.endswith(word) for token in tokens
+                                    for word in state.site_name_words)
+
+
+def _may_be_site_name(form: str) -> bool:
+    """One word, or a short breadcrumb ("site | section", "site - section"): a site name when a
+    title follows it, a title (or byline) otherwise."""
+    if len(_WORD_RE.findall(form)) == 1:
+        return True
+    crumbs = [c for c in _CRUMB_SPLIT.split(form) if c]
+    return ("«" not in form and len(crumbs) >= 2 and word_count(form) <= 7
+            and all(word_count(c) <= 3 for c in crumbs))
+
+
+def _is_byline_shape(form: str) -> bool:
+    """"Name – City", "Site – City", "Name- Site- City:": short dash-separated segments."""
+    parts = [p for p in _DASH_SPLIT.split(form) if p]
+    return (2 <= len(parts) <= 4 and word_count(form) <= 7
+            and all(word_count(p) <= 3 for p in parts))
+
+
+# --- the related-headline block ---------------------------------------------------------------
+
+_STOP_LEN = 3  # folded words this short are function words for the overlap feature
+
+# Reasons that end an article: a title-like run after one of them is not body text.
+_ARTICLE_END_REASONS = frozenset({"source_credit", "end_marker", "tag_line", "share_prompt",
+                                  "comment_prompt", "follow_prompt", "promo", "photo_credit",
+                                  "site_boilerplate"})
+
+
+def _content_words(line: str) -> set[str]:
+    return {w for w in fold(line).split() if len(w) > _STOP_LEN}
+
+
+def _body_overlap(line: str, body_words: Counter) -> float:
+    words = _content_words(line)
+    if not words:
+        return 1.0
+    return sum(1 for w in words if body_words[w]) / len(words)
+
+
+@dataclass(frozen=True)
+class HeadlineBlock:
+    """A trailing run of title-like lines and the evidence that it is a related-stories list."""
+    indices: tuple[int, ...]
+    score: float
+
+
+_LEADING_NUMBER = regex.compile(r"^\d+")
+
+
+def _shared_prefix_share(lines: list[str]) -> float:
+    """Share of lines starting with the most common first word (digits as one symbol).
+
+    A roster or results table ("55 کیلوگرم: ...", "60 کیلوگرم: ...") repeats its first word;
+    a list of other stories' headlines does not.
+    """
+    firsts = Counter(_LEADING_NUMBER.sub("#", fold(line)).split(" ", 1)[0] for line in lines)
+    return firsts.most_common(1)[0][1] / len(lines) if lines else 0.0
+
+
+def _block_score(lines: list[str], title_hits: int, after_end: bool, body_words: Counter) -> float:
+    count = len(lines)
+    lengths = [len(line) for line in lines]
+    spread = statistics.pstdev(lengths) / max(statistics.mean(lengths), 1) if count > 1 else 1.0
+    unrelated = sum(_body_overlap(line, body_words) < 0.5 for line in lines) / count
+    styled = sum(bool(_TITLE_PREFIX.match(line) or _QUOTED.search(line)) for line in lines) / count
+    repeated = _shared_prefix_share(lines) if count >= 3 else 0.0
+    return (0.35 * min(count, 8) / 8          # longer runs are rarely body text
+            + 0.2 * max(0.0, 1 - spread)      # similar lengths
+            + 0.35 * unrelated                # about other stories than the body
+            + 0.1 * styled                    # "X: ..." prefixes and quotes
+            + 0.5 * after_end                 # below a source credit / end marker / tag line
+            + 1.0 * title_hits / count        # titles of other documents in the batch
+            - 1.0 * max(0.0, repeated - 0.3))  # a table or roster, not headlines
+
+
+def lines_under_headings(lines: list[str], reasons: dict[int, str],
+                         cfg: BoilerplateConfig) -> list[int]:
+    """Title-like lines right below a related-stories heading ("اخبار مرتبط", "اقرأ أيضا")."""
+    found = []
+    for heading in (i for i, r in reasons.items() if r == "related_heading"):
+        index = heading + 1
+        while index < len(lines) and (index in reasons or (
+                not is_prose(lines[index]) and word_count(lines[index]) <= cfg.headline_max_words)):
+            if index not in reasons:
+                found.append(index)
+            index += 1
+    return sorted(set(found))
+
+
+def find_headline_block(lines: list[str], reasons: dict[int, str], batch_titles: frozenset,
+                        own_title_key: Optional[str], cfg: BoilerplateConfig
+                        ) -> Optional[HeadlineBlock]:
+    """The trailing related-headline block of `lines` that has no heading above it, or None.
+
+    Walks back from the end over title-like lines, stepping over trailing prompts already
+    removed; stops at an article-ending line, a body line, or a line quoting the document's own
+    title (a "link to this story" line is not another story). A body line ending in ":" just
+    above the run introduces a list that belongs to the article.
+    """
+    own_title_hash = xxhash.xxh64_intdigest(own_title_key.encode("utf-8")) if own_title_key else None
+    run: list[int] = []
+    after_end = False
+    index = len(lines) - 1
+    while index >= 0:
+        reason = reasons.get(index)
+        if reason is not None:
+            if run:
+                after_end = reason in _ARTICLE_END_REASONS
+                break
+            index -= 1
+            continue
+        if not is_headline_like(lines[index], cfg) or (
+                own_title_key and own_title_key in fold_key(lines[index])):
+            break
+        run.append(index)
+        index -= 1
+    if not run:
+        return None
+    run.reverse()
+    above = run[0] - 1
+    if not after_end and above >= 0 and above not in reasons and last_mark(lines[above]) in ":：":
+        return None
+    body = [line for i, line in enumerate(lines) if i < run[0] and i not in reasons]
+    if not body:
+        return None
+    body_words = Counter(w for line in body for w in _content_words(line))
+    hits = [i for i in run
+            if (h := line_hash(lines[i])) in batch_titles and h != own_title_hash]
+    score = _block_score([lines[i] for i in run], len(hits), after_end, body_words)
+    enough = len(run) >= cfg.headline_block_min_lines or after_end or len(hits) == len(run)
+    if not enough or score < cfg.headline_block_min_score:
+        return None
+    if not after_end:
+        # No line above marks the article's end: leave the body's own closing lines (those
+        # sharing its vocabulary and matching no batch title) in the body.
+        hit_set = set(hits)
+        while run and run[0] not in hit_set and _body_overlap(lines[run[0]], body_words) >= 0.5:
+            run.pop(0)
+        if not run or len(run) < cfg.headline_block_min_lines and len(hits) < len(run):
+            return None
+    return HeadlineBlock(tuple(run), score)
+
+
+# --- classification -----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Classified:
+    """The verdict on a document's lines (indices refer to the non-empty input lines)."""
+    title: Optional[str]
+    kept: tuple[str, ...]
+    kept_indices: tuple[int, ...]
+    removed: tuple[RemovedLine, ...]
+    credited_source: Optional[str] = None
+    site_name: Optional[str] = None
+
+
+_SEPARATOR = regex.compile(r"[:：\-–—]")
+
+
+def _after_separator(line: str) -> str:
+    """Original text after the first ':'/'-' (the agency of a source credit)."""
+    parts = _SEPARATOR.split(line, maxsplit=1)
+    value = parts[1] if len(parts) == 2 else ""
+    return _TRIM.sub("", value.strip())
+
+
+def _site_label(line: str) -> str:
+    first = _CRUMB_SPLIT.split(line.strip(), maxsplit=1)[0]
+    return _TRIM.sub("", first) or line.strip()
+
+
+def _match_kind(form: str, kinds: tuple[LineKind, ...]) -> Optional[tuple[LineKind, regex.Match]]:
+    for kind in kinds:
+        found = kind.matches(form)
+        if found:
+            return kind, found
+    return None
+
+
+def classify_lines(lines: list[str], lang: str, state: BoilerplateState,
+                   site_common_lines: frozenset = frozenset(),
+                   batch_titles: frozenset = frozenset(),
+                   has_title: bool = False, title: Optional[str] = None) -> Classified:
+    """Decide, line by line and block by block, what is article and what is boilerplate.
+
+    Args:
+      lines: the document's lines (empty lines are ignored and dropped).
+      lang: document language (patterns cover the Arabic-script languages together).
+      site_common_lines: `line_hash`es that recur across this document's site in the batch.
+      batch_titles: `line_hash`es of the titles in the batch.
+      has_title: the document came with a title (JSONL): no title is taken from the text, and
+        a first line equal to `title` is removed as `repeated_title`.
+    """
+    cfg = state.cfg
+    lines = [line.strip() for line in lines if line.strip()]
+    forms = [match_form(line) for line in lines]
+    reasons: dict[int, str] = {}
+    credited = site_name = None
+    title_index: Optional[int] = None
+    title_key = fold_key(title) if has_title and title else None
+    head_kinds, anywhere_kinds, tail_kinds = (state.kinds_for(w) for w in ("head", "anywhere", "tail"))
+
+    def take_anywhere(i: int) -> bool:
+        nonlocal credited
+        matched = _match_kind(forms[i], anywhere_kinds)
+        if matched:
+            kind, _ = matched
+            reasons[i] = kind.reason
+            if kind.reason == "source_credit" and credited is None:
+                credited = _after_separator(lines[i]) or None
+            return True
+        if _is_share_bar(forms[i], state):
+            reasons[i] = "share_prompt"
+            return True
+        return False
+
+    def head_reason(i: int, before_title: bool = False) -> Optional[str]:
+        for kind in head_kinds:
+            if (before_title or kind.reason != "site_name") and kind.matches(forms[i]):
+                return kind.reason
+        if _is_dateline(forms[i], state):
+            return "dateline"
+        return None
+
+    def is_title_candidate(i: int) -> bool:
+        return (i + 1 < len(lines) and looks_like_title(lines[i], cfg) and not is_prose(lines[i])
+                and head_reason(i) is None and not _is_byline_shape(forms[i]))
+
+    # 1. The head: site name, title, byline, dateline, repeated title — until the body starts.
+    title_decided = has_title
+    index = 0
+    while index < len(lines) and index < cfg.head_lines + (title_index is not None):
+        line, form = lines[index], forms[index]
+        reason = head_reason(index, before_title=not title_decided)
+        if title_key is not None and fold_key(line) == title_key:
+            reasons[index] = "repeated_title"
+        elif not title_decided and index + 1 < len(lines) and (
+                reason == "site_name" or _is_site_name(form, state)
+                or _may_be_site_name(form) and is_title_candidate(index + 1)):
+            reasons[index] = "site_name"
+            site_name = site_name or _site_label(line)
+        elif reason is not None and reason != "site_name":
+            reasons[index] = reason
+        elif _is_byline_shape(form) and (title_decided or is_prose(lines[index + 1])
+                                         if index + 1 < len(lines) else False):
+            reasons[index] = "byline"
+        elif take_anywhere(index):
+            pass
+        elif not title_decided:
+            title_decided = True
+            if not (index + 1 < len(lines) and looks_like_title(line, cfg) and not is_prose(line)):
+                break
+            title_index = index
+            title_key = fold_key(line)
+        else:
+            break
+        index += 1
+
+    # 2. Everywhere else: patterns, share bars, lines the site repeats in many documents.
+    for i in range(len(lines)):
+        if i in reasons or i == title_index:
+            continue
+        if take_anywhere(i):
+            continue
+        if site_common_lines and line_hash(lines[i]) in site_common_lines and not (
+                word_count(lines[i]) >= cfg.site_line_prose_words and ends_like_sentence(lines[i])):
+            reasons[i] = "site_boilerplate"
+
+    # 3. The trailing related-headline block, then tail-only kinds after the last paragraph.
+    body_reasons = dict(reasons)
+    if title_index is not None:
+        body_reasons[title_index] = "title"
+    for i in lines_under_headings(lines, body_reasons, cfg):
+        reasons[i] = body_reasons[i] = "related_headlines"
+    block = find_headline_block(lines, body_reasons, batch_titles, title_key, cfg)
+    if block is not None:
+        for i in block.indices:
+            reasons[i] = "related_headlines"
+    last_paragraph = max((i for i in range(len(lines)) if i not in reasons and i != title_index
+                          and is_prose(lines[i])), default=-1)
+    for i in range(last_paragraph + 1, len(lines)):
+        if i not in reasons and i != title_index and (matched := _match_kind(forms[i], tail_kinds)):
+            reasons[i] = matched[0].reason
+
+    kept = tuple(i for i in range(len(lines)) if i not in reasons and i != title_index)
+    removed = tuple(RemovedLine(lines[i], reasons[i]) for i in sorted(reasons))
+    found_title = lines[title_index] if title_index is not None else None
+    return Classified(title=found_title, kept=tuple(lines[i] for i in kept), kept_indices=kept,
+                      removed=removed, credited_source=credited, site_name=site_name)
+
+
+# --- the step -----------------------------------------------------------------------------------
+
+def site_key(doc: Doc) -> str:
+    """The site a document's recurring lines are counted under.
+
+    `doc.site` when the input named it; otherwise the folder the input file sits in, since
+    crawls are usually stored one site per folder. (The first line cannot serve: it is the
+    title as often as the site name.)
+    """
+    if doc.site:
+        return "site:" + doc.site.strip().casefold()
+    path = doc.source.replace("\\", "/")
+    if not path.lower().endswith(".txt"):
+        path = path.rsplit(":", 1)[0]  # JSONL sources are "path:line"
+    return "dir:" + posixpath.dirname(path)
+
+
+def strip_step(doc: Doc, state: BoilerplateState,
+               site_common_lines: Mapping[str, frozenset] | None = None,
+               batch_titles: frozenset = frozenset()) -> Doc:
+    """Remove boilerplate lines from `doc.text` (each with a reason), take the title from line 1
+    of title-less inputs, keep the credited agency and site name, reject a document left empty.
+
+    Side inputs (from `CorpusBoilerplateSignals`): `site_common_lines` maps `site_key(doc)` to
+    the `line_hash`es recurring in that site; `batch_titles` holds the batch's title hashes.
+    """
+    common = (site_common_lines or {}).get(site_key(doc), frozenset())
+    has_title = bool(doc.title)
+    verdict = classify_lines(doc.text.split("\n"), doc.lang, state, common, batch_titles,
+                             has_title=has_title, title=doc.title)
+    text = _join_paragraphs(doc.text, verdict)
+    left = sum(1 for ch in text if not ch.isspace())
+    if left < state.cfg.min_clean_chars:
+        reasons = Counter(line.reason for line in verdict.removed)
+        summary = ", ".join(f"{reason}×{count}" for reason, count in sorted(reasons.items()))
+        raise Reject("empty_after_cleaning",
+                     f"{left} characters left (minimum {state.cfg.min_clean_chars}); "
+                     f"removed {len(verdict.removed)} lines ({summary or 'none'})")
+    changes = {}
+    if text != doc.text:
+        changes["text"] = text
+    if verdict.title is not None:
+        changes.update(title=verdict.title, title_from_text=True)
+    if verdict.credited_source and not doc.credited_source:
+        changes["credited_source"] = verdict.credited_source
+    if verdict.site_name and not doc.site:
+        changes["site"] = verdict.site_name
+    if not changes and not verdict.removed:
+        return doc
+    return doc.replace(**changes).with_removed(verdict.removed)
+
+
+def _join_paragraphs(original: str, verdict: Classified) -> str:
+    """Kept lines in order, with one blank line where the input had blanks between kept lines."""
+    kept = set(verdict.kept_indices)
+    out: list[str] = []
+    blank_seen = False
+    index = -1
+    for raw in original.split("\n"):
+        line = raw.strip()
+        if not line:
+            blank_seen = True
+            continue
+        index += 1
+        if index in kept:
+            if blank_seen and out:
+                out.append("")
+            out.append(line)
+            blank_seen = False
+    return "\n".join(out)
