@@ -1,8 +1,7 @@
 """`python -m pipeline`: parse arguments, run the graph, commit the output, check, report.
 
 Arguments khabar does not know are Beam's own (`--runner`, `--direct_num_workers`, ...) and pass
-straight through to `PipelineOptions`. Without `--runner` the in-process FnApiRunner is used:
-the default DirectRunner first tries to download the Prism runner binary on every start.
+straight through to `PipelineOptions` (see `pipeline/runners.py` for the default runner).
 """
 from __future__ import annotations
 
@@ -16,10 +15,10 @@ from pathlib import Path
 
 import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
-from apache_beam.options.pipeline_options import PipelineOptions
 
 from pipeline.config import ConfigError, load_config
 from pipeline.graph import RunSpec, build_graph
+from pipeline.runners import pipeline_options
 from pipeline.report import build_report, print_summary, write_report
 from transforms.read import expand_input, is_input_path
 from transforms.write import commit_staged
@@ -91,12 +90,6 @@ def earlier_index_files(output: str, run_date: str) -> tuple[str, ...]:
                         if path.parent.name != f"date={run_date}"))
 
 
-def _pipeline_options(beam_args: list[str]) -> PipelineOptions:
-    if not any(arg == "--runner" or arg.startswith("--runner=") for arg in beam_args):
-        beam_args = ["--runner=FnApiRunner", *beam_args]
-    return PipelineOptions(beam_args)
-
-
 def run(argv: list[str] | None = None) -> int:
     args, beam_args = parse_args(sys.argv[1:] if argv is None else argv)
     started = time.time()
@@ -116,7 +109,7 @@ def run(argv: list[str] | None = None) -> int:
     LOG.info("deduplicating against %d index files of earlier dates", len(earlier_index))
     spec = RunSpec(input_pattern=pattern, staging_root=staging, run_date=run_date,
                    earlier_index_files=earlier_index)
-    pipeline = beam.Pipeline(options=_pipeline_options(beam_args))
+    pipeline = beam.Pipeline(options=pipeline_options(beam_args))
     build_graph(pipeline, spec, config)
     result = pipeline.run()
     result.wait_until_finish()
