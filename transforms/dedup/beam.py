@@ -168,7 +168,10 @@ class _VerifyEdges(beam.DoFn):
 
 
 class _StarRound(beam.PTransform):
-    """One large-star or small-star step: group each node's neighbours, re-link, dedupe."""
+    """One large-star or small-star step: group each node's neighbours and re-link them.
+
+    Repeated edges are not removed here: the next grouping takes neighbour *sets*.
+    """
 
     def __init__(self, step, label):
         super().__init__(label=label)
@@ -178,8 +181,7 @@ class _StarRound(beam.PTransform):
         return (edges
                 | "BothWays" >> beam.FlatMap(both_directions)
                 | "Neighbours" >> beam.GroupByKey()
-                | "Relink" >> beam.FlatMapTuple(self._step)
-                | "Distinct" >> beam.Distinct())
+                | "Relink" >> beam.FlatMapTuple(self._step))
 
 
 class _LabelNodes(beam.DoFn):

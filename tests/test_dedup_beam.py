@@ -1,0 +1,103 @@
+"""The Deduplicate composite on small Create-rooted pipelines."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import apache_beam as beam
+import pytest
+from apache_beam.testing.test_pipeline import TestPipeline
+from apache_beam.testing.util import assert_that, equal_to
+
+from transforms.dedup.beam import ConnectedComponents, Deduplicate, DeduplicateWithIndex
+from transforms.dedup.components import connected_components_local
+from transforms.dedup.config import DedupConfig
+from transforms.dedup.index import INDEX_SCHEMA
+from transforms.model import Doc
+
+# Few rounds keep these small pipelines quick; their chains are short.
+FAST = DedupConfig(component_rounds=3)
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+
+STORY = " ".join(
+    f"قال المتحدث باسم الوزارة في بيان رقم {i} إن اللجنة المختصة ناقشت ملف المياه والكهرباء "
+    f"في المنطقة {i} وقررت رفع التقرير"
+    for i in range(12))
+OTHER = " ".join(f"سجل فريق الهلال هدفه رقم {i} في مرمى الخصم بعد تمريرة متقنة من الجناح"
+                 for i in range(12))
+
+
+def _doc(doc_id, text, published=None):
+    return Doc(id=doc_id, source="test", text=text, published=published)
+
+
+def _edited(text):
+    return text.replace("المياه", "الطاقة", 3).replace("اللجنة", "الهيئة", 2)
+
+
+def _fields(doc):
+    return doc.id, doc.cluster_id, doc.duplicate_of, doc.cluster_size
+
+
+def test_exact_near_and_distinct_documents():
+    docs = [
+        _doc("late-original", STORY, "2025-07-03"),
+        _doc("early-edit", _edited(STORY), "2025-07-01"),
+        _doc("copy", STORY.replace("ي", "ی"), None),  # folds to the same text
+        _doc("other", OTHER),
+        _doc("empty", "..."),
+    ]
+    with TestPipeline() as p:
+        out = p | beam.Create(docs) | Deduplicate(FAST)
+        assert_that(out | beam.Map(_fields), equal_to([
+            ("early-edit", "early-edit", None, 3),
+            ("late-original", "early-edit", "early-edit", 3),
+            ("copy", "early-edit", "early-edit", 3),
+            ("other", "other", None, 1),
+            ("empty", "empty", None, 1),
+        ]))
+        assert_that(out | beam.Filter(lambda d: d.duplicate_of) | beam.Map(
+            lambda d: 0.4 <= d.similarity <= 1.0), equal_to([True, True]), label="similarity")
+
+
+def test_components_match_union_find():
+    edges = [(i, (i * 7 + 3) % 40) for i in range(40) if i != (i * 7 + 3) % 40]
+    edges += [(100 + i, 101 + i) for i in range(12)]
+    expected = sorted(connected_components_local(edges).items())
+    with TestPipeline() as p:
+        labels = p | beam.Create(edges) | ConnectedComponents(6)
+        assert_that(labels, equal_to(expected))
+
+
+def _seed_docs():
+    docs = []
+    for path in sorted((SHARED / "seeds").glob("*.txt")):
+        title, _, body = path.read_text(encoding="utf-8").partition("\n")
+        docs.append(_doc(path.name, body))
+    return docs
+
+
+@pytest.mark.skipif(not (SHARED / "seeds").is_dir(), reason="../shared/seeds absent")
+def test_seed_articles_on_one_event_are_all_kept():
+    docs = _seed_docs()
+    with TestPipeline() as p:
+        out = p | beam.Create(docs) | Deduplicate(FAST)
+        assert_that(out | beam.Map(lambda d: (d.id, d.duplicate_of, d.cluster_size)),
+                    equal_to([(d.id, None, 1) for d in docs]))
+
+
+def test_new_copy_of_an_earlier_document_points_to_it():
+    cfg = FAST
+    with TestPipeline() as p:
+        day1 = (p | "Day1" >> beam.Create([_doc("d1-story", STORY), _doc("d1-other", OTHER)])
+                | "Dedup1" >> DeduplicateWithIndex(cfg, "2025-07-01"))
+        day2 = (p | "Day2" >> beam.Create([_doc("d2-copy", _edited(STORY)),
+                                           _doc("d2-new", "خبر جديد تماما عن الطقس غدا")])
+                | "Dedup2" >> DeduplicateWithIndex(cfg, "2025-07-02",
+                                                   earlier_index=day1["index"]))
+        assert_that(day2["docs"] | beam.Map(_fields), equal_to([
+            ("d2-copy", "d1-story", "d1-story", 2),
+            ("d2-new", "d2-new", None, 1),
+        ]))
+        assert_that(day1["index"] | beam.Map(lambda row: (row["id"], sorted(row) == sorted(
+            INDEX_SCHEMA.names))), equal_to([("d1-story", True), ("d1-other", True)]),
+            label="index rows")

@@ -1,0 +1,148 @@
+"""Pure dedup functions: tokens, shingles, signatures, verification, components, kept choice."""
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from transforms.dedup.components import connected_components_local, star_rounds_local
+from transforms.dedup.config import DedupConfig, lsh_layout
+from transforms.dedup.select import Member, assign_component, choose_kept, rank_node
+from transforms.dedup.shingles import (exact_key, fingerprint, pack, shingle_hashes, shingles,
+                                       tokens, unpack)
+from transforms.dedup.signatures import band_hashes, minhash_template, s_curve, signature
+from transforms.dedup.verify import judge_pair, overlap
+from transforms.model import Doc
+
+ARTICLE = ("أعلنت وزارة الصحة اليوم عن افتتاح مستشفى جديد في مدينة الرياض بسعة 300 سرير "
+           "ويضم المستشفى أقساما متخصصة في أمراض القلب والأورام وطب الأطفال والطوارئ "
+           "وقال المتحدث الرسمي إن المشروع يأتي ضمن خطة لتطوير الخدمات الصحية في المملكة")
+
+
+def test_harakat_and_tatweel_do_not_split_words():
+    assert tokens("كَتَبَ الطالـــبُ") == tokens("كتب الطالب") == ["کتب", "الطالب"]
+
+
+def test_zwnj_space_and_joined_spellings_give_one_token():
+    assert tokens("می‌شود") == tokens("می شود") == tokens("میشود") == ["میشود"]
+    assert tokens("کتاب‌های خوب") == tokens("کتاب های خوب") == ["کتابهای", "خوب"]
+
+
+def test_yeh_and_kaf_variants_fold_together():
+    assert tokens("يك كتاب") == tokens("یک کتاب")
+
+
+def test_numbers_are_kept():
+    assert exact_key("سعر البرميل 100 دولار") != exact_key("سعر البرميل 200 دولار")
+    assert tokens("٢٠٢٥") == ["2025"]
+
+
+def test_short_text_is_one_shorter_shingle_and_empty_text_none():
+    assert shingles("خبر عاجل", n=5) == ["خبر عاجل"]
+    assert shingles("", n=5) == []
+    assert shingle_hashes("...", 5).size == 0
+
+
+def test_fingerprint_matches_separate_functions():
+    exact, hashes = fingerprint(ARTICLE, 5)
+    assert exact == exact_key(ARTICLE)
+    assert np.array_equal(hashes, shingle_hashes(ARTICLE, 5))
+    assert np.array_equal(unpack(pack(hashes)), hashes)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.text())
+def test_shingle_hashes_are_sorted_unique_and_deterministic(text):
+    hashes = shingle_hashes(text, 5)
+    assert hashes.dtype == np.uint64
+    assert np.array_equal(hashes, np.unique(hashes))
+    assert np.array_equal(hashes, shingle_hashes(text, 5))
+
+
+def test_signature_is_deterministic_and_estimates_jaccard():
+    template = minhash_template(128, 1)
+    a = shingle_hashes(ARTICLE, 3)
+    edited = ARTICLE.replace("الرياض", "جدة").replace("القلب", "العيون")
+    b = shingle_hashes(edited, 3)
+    sig_a = signature(a, template)
+    assert np.array_equal(sig_a.hashvalues, signature(a, minhash_template(128, 1)).hashvalues)
+    assert abs(sig_a.jaccard(signature(b, template)) - overlap(a, b).jaccard) < 0.2
+    assert band_hashes(sig_a.hashvalues, 4, 8) == band_hashes(sig_a.hashvalues.copy(), 4, 8)
+
+
+def test_layout_is_datasketch_optimum_and_s_curve_is_monotone():
+    bands, rows = lsh_layout(0.5, 128)
+    assert bands * rows <= 128
+    curve = [s_curve(bands, rows, s / 10) for s in range(11)]
+    assert curve == sorted(curve) and curve[-1] == 1.0
+
+
+def test_config_rejects_half_layout():
+    with pytest.raises(ValueError):
+        DedupConfig(bands=10)
+    with pytest.raises(ValueError):
+        DedupConfig(bands=20, rows=10, num_perm=128)
+
+
+def test_judge_uses_containment_only_for_long_enough_copies():
+    cfg = DedupConfig()
+    story = shingle_hashes(ARTICLE + " " + ARTICLE.replace("الصحة", "التعليم") * 2, 5)
+    part = story[: story.size // 3]
+    assert overlap(part, story).containment == 1.0
+    verdict = judge_pair(part, story, cfg)
+    assert verdict.duplicate == (part.size >= cfg.min_containment_shingles)
+    assert not judge_pair(story, shingle_hashes("خبر آخر تماما عن الرياضة", 5), cfg).duplicate
+
+
+def _doc(doc_id, text="x", published=None):
+    return Doc(id=doc_id, source="t", text=text, published=published)
+
+
+def test_kept_is_earliest_then_longest_then_smallest_id():
+    assert choose_kept([_doc("b", "aa", "2025-07-02"), _doc("c", "a", "2025-07-01")]).id == "c"
+    assert choose_kept([_doc("b", "aaa"), _doc("a", "aa"), _doc("c", "aaa", None)]).id == "b"
+    assert choose_kept([_doc("z", "aa", "2025-07-01"), _doc("a", "aaaa")]).id == "z"
+    assert choose_kept([_doc("b", "aa"), _doc("a", "aa")]).id == "a"
+
+
+def _member(doc_id, words):
+    return Member(rank_node(doc_id, None, 1000 - len(doc_id)), np.array(sorted(words),
+                                                                        dtype=np.uint64))
+
+
+def test_chain_does_not_merge_documents_sharing_nothing():
+    cfg = DedupConfig(jaccard_threshold=0.5, member_jaccard_floor=0.15)
+    left = _member("a", range(0, 100))
+    middle = _member("bb", range(40, 140))
+    right = _member("ccc", range(100, 200))
+    assignments, capped = assign_component([right, middle, left], cfg)
+    kept = {a.id: a.kept_id for a in assignments}
+    assert kept == {"a": "a", "bb": "a", "ccc": "ccc"}
+    assert capped == 0
+    sizes = {a.id: a.cluster_size for a in assignments}
+    assert sizes == {"a": 2, "bb": 2, "ccc": 1}
+
+
+def _random_edges(seed):
+    rng = random.Random(seed)
+    nodes = rng.randint(2, 80)
+    return [(a, b) for a, b in ((rng.randrange(nodes), rng.randrange(nodes))
+                                for _ in range(rng.randint(1, 120))) if a != b]
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_star_rounds_match_union_find_when_settled(seed):
+    edges = _random_edges(seed)
+    labels, unsettled = star_rounds_local(edges, 6)
+    assert unsettled == 0
+    assert labels == connected_components_local(edges)
+
+
+def test_star_rounds_report_unsettled_long_chain():
+    chain = [(i, i + 1) for i in range(600)]
+    _, unsettled = star_rounds_local(chain, 3)
+    assert unsettled > 0
+    labels, unsettled = star_rounds_local(chain, 10)
+    assert unsettled == 0 and set(labels.values()) == {0}
