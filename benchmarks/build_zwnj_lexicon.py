@@ -7,7 +7,8 @@ held out when the first 8 hex digits of sha1(its text) mod 5 == 0, about 20% of 
 Hashing the text, not the id, keeps the corpus's exact-duplicate articles on one side.
 
 What is counted, on the training records that use ZWNJ at all (a record written without any ZWNJ
-says nothing about which joined forms are real words): every Arabic-script word after the
+says nothing about which joined forms are real words; keeping only the records that pass
+`kept_zwnj` was tried and scored lower, for lack of data): every Arabic-script word after the
 pipeline's own Persian normalization (basic normalization, ي/ك -> ی/ک, ZWNJ spacing), and every
 run of 2-3 space-separated words whose ZWNJ-joined form is itself a counted word. Plain words
 seen once are dropped unless a ZWNJ form has the same letters; ZWNJ forms are all kept. The file
@@ -27,13 +28,22 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from transforms.normalize import NormalizeConfig, basic_normalize  # noqa: E402
-from transforms.zwnj import LEXICON_PATH, ZWNJ, tidy_zwnj  # noqa: E402
+from transforms.zwnj import LEXICON_PATH, WORD_RUN, ZWNJ, tidy_zwnj  # noqa: E402
 
 SHARED = REPO.parent / "shared"
 PERSIAN_CORPUS = SHARED / "corpora" / "fa.jsonl"
 HELD_OUT_MODULUS = 5
 _ARABIC_WORD = regex.compile(r"[\p{L}\p{M}\u200c]*\p{Script=Arabic}[\p{L}\p{M}\u200c]*")
 _YEH_KAF = str.maketrans({"\u064a": "\u06cc", "\u0649": "\u06cc", "\u0643": "\u06a9"})
+
+
+# The verbal prefix and the plural suffix never stand alone in standard spelling (benchmark gold).
+_LOST_ZWNJ = regex.compile(r"(?<![\p{L}\u200c])(?:ن?می|ها|های)(?![\p{L}\u200c])")
+
+
+def kept_zwnj(cleaned_text: str) -> bool:
+    """Whether a (Persian-cleaned) text kept its ZWNJs: it has some and no sign of lost ones."""
+    return ZWNJ in cleaned_text and not _LOST_ZWNJ.search(cleaned_text)
 
 
 def is_held_out(text: str) -> bool:
@@ -61,14 +71,14 @@ def count_forms(texts) -> dict[str, int]:
         words.update(m.group() for m in _ARABIC_WORD.finditer(text))
     spaced: collections.Counter = collections.Counter()
     for text in cleaned:
-        for line in text.split("\n"):
-            tokens = line.split(" ")
-            for n in (2, 3):
-                for i in range(len(tokens) - n + 1):
-                    parts = tokens[i:i + n]
-                    if all(_ARABIC_WORD.fullmatch(p) and ZWNJ not in p for p in parts) \
-                            and words.get(ZWNJ.join(parts)):
-                        spaced[" ".join(parts)] += 1
+        pieces = WORD_RUN.split(text)
+        words_in_text, separators = pieces[1::2], pieces[2::2]
+        for n in (2, 3):
+            for i in range(len(words_in_text) - n + 1):
+                parts = words_in_text[i:i + n]
+                if all(sep == " " for sep in separators[i:i + n - 1]) \
+                        and not any(ZWNJ in p for p in parts) and words.get(ZWNJ.join(parts)):
+                    spaced[" ".join(parts)] += 1
     zwnj_letters = {w.replace(ZWNJ, "") for w in words if ZWNJ in w}
     kept = {w: n for w, n in words.items() if ZWNJ in w or n >= 2 or w in zwnj_letters}
     kept.update(spaced)

@@ -8,11 +8,13 @@ the decisions here come from a lexicon learned from Persian news that kept its Z
 
 - a known ZWNJ form wins over the same letters written joined / split when it is the more
   frequent spelling in the lexicon ("بیانیهای" -> "بیانیه‌ای", while "میز", "میان", "تنها" stay);
-- unseen words fall back to productive rules (the verbal prefix می/نمی, the plural and
-  pronoun suffixes) that fire only when the remaining stem is itself a known word.
+- unseen words fall back to productive affixes learned from the same lexicon (the verbal prefix
+  می/نمی, بی, the plural and pronoun suffixes, compound heads such as سازی) that fire only when
+  the rest is itself a known word, never after a non-joining letter.
 """
 from __future__ import annotations
 
+import collections
 import functools
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,34 +26,35 @@ import regex
 ZWNJ = "\u200c"
 LEXICON_PATH = Path(__file__).parent / "data" / "zwnj_lexicon.tsv"
 
-_WORD = regex.compile(r"[\p{L}\p{M}\u200c]+")
+# Splitting on a captured word run gives [separator, word, separator, ..., word, separator].
+WORD_RUN = regex.compile(r"([\p{L}\p{M}\u200c]+)")
 # A ZWNJ belongs between two letters; spaces around it are typing debris ("می‌ شود").
 _ZWNJ_RUN_BETWEEN_LETTERS = regex.compile(r"(?<=[\p{L}\p{M}])[ \u200c]*\u200c[ \u200c]*(?=\p{L})")
 _STRAY_ZWNJ = regex.compile(r"\u200c+(?![\p{L}])|(?<![\p{L}\p{M}])\u200c+")
 _DIACRITICS = regex.compile(r"\p{M}")
 
-VERB_PREFIXES = ("نمی", "می")
-# Suffixes written after a ZWNJ whatever the stem ends with.
-PLURAL_SUFFIXES = ("هایشان", "هایمان", "هایتان", "هایش", "هایم", "هایت", "هایی", "های", "ها",
-                   "ترین")
-# Suffixes that take a ZWNJ only after a silent final heh ("نامه‌ای", "رفته‌اند").
-AFTER_HEH_SUFFIXES = ("ایم", "اید", "اند", "ای", "ام", "اش", "ات")
 # Letters that never join to the next one: a ZWNJ after them is invisible and usually omitted.
 NON_JOINING = frozenset("اآأإدذرزژوؤۀة")
 
 
 @dataclass(frozen=True)
 class ZwnjLexicon:
-    """Word-form counts from Persian text that kept its ZWNJs.
+    """Word-form counts from Persian text that kept its ZWNJs, and what they imply.
 
     counts: plain words, ZWNJ forms ("می‌گذارد") and space-split forms ("می گذارد") -> count.
     zwnj_by_letters: letters without ZWNJ ("میگذارد") -> most frequent ZWNJ form.
-    verb_stems: what follows می‌/نمی‌ in the lexicon ("گذارد"), for unseen prefixed forms.
+    affix_heads / affix_tails: productive parts before / after a ZWNJ ("می", "بی" / "ها",
+      "ترین", "سازی"): they follow many different words and rarely stand alone.
+    tail_finals: for affix tails that follow only a few final letters, those letters ("ای" and
+      "اند" follow a silent heh: "نامه‌ای", "رفته‌اند"; "اش" heh or yeh), so "کتابش" stays.
     """
     counts: Mapping[str, int]
     zwnj_by_letters: Mapping[str, str]
-    verb_stems: frozenset
+    affix_heads: tuple[str, ...]
+    affix_tails: tuple[str, ...]
+    tail_finals: Mapping[str, frozenset]
     min_stem_count: int = 3
+    min_join_count: int = 2
 
     def count(self, form: str) -> int:
         return self.counts.get(form, 0)
@@ -60,23 +63,56 @@ class ZwnjLexicon:
         return self.counts.get(word, 0) >= self.min_stem_count
 
 
-def lexicon_from_counts(counts: Mapping[str, int]) -> ZwnjLexicon:
-    """Derive the lookup tables from raw form counts (deterministic tie-break on the form)."""
+def _dominant(letters: collections.Counter, share: float = 0.9, at_most: int = 3) -> frozenset:
+    """The few letters that end at least `share` of an affix's heads, or an empty set."""
+    total, covered, chosen = sum(letters.values()), 0, []
+    for letter, n in sorted(letters.items(), key=lambda kv: (-kv[1], kv[0])):
+        if covered >= share * total:
+            break
+        chosen.append(letter)
+        covered += n
+    return frozenset(chosen) if len(chosen) <= at_most else frozenset()
+
+
+def lexicon_from_counts(counts: Mapping[str, int], min_partners: int = 8) -> ZwnjLexicon:
+    """Derive the lookup tables from raw form counts (ties broken on the form: deterministic).
+
+    An affix is productive when it appears with at least `min_partners` different words and is
+    used more often as an affix than as a word of its own (that rules out "در", "که", "شده",
+    which typos glue to the word before).
+    """
     best: dict[str, tuple[int, str]] = {}
-    stems = set()
+    partners = {"head": collections.defaultdict(set), "tail": collections.defaultdict(set)}
+    uses = {"head": collections.Counter(), "tail": collections.Counter()}
+    finals = collections.defaultdict(collections.Counter)
     for form, n in counts.items():
         if ZWNJ not in form or " " in form:
             continue
         letters = form.replace(ZWNJ, "")
         if letters not in best or (n, form) > best[letters]:
             best[letters] = (n, form)
-        head, _, rest = form.partition(ZWNJ)
-        if head in VERB_PREFIXES and ZWNJ not in rest:
-            stems.add(rest)
+        parts = form.split(ZWNJ)
+        if len(parts) != 2:
+            continue
+        head, tail = parts
+        partners["head"][head].add(tail)
+        partners["tail"][tail].add(head)
+        uses["head"][head] += n
+        uses["tail"][tail] += n
+        finals[tail][head[-1]] += 1
+
+    def productive(side: str) -> tuple[str, ...]:
+        found = [a for a, p in partners[side].items()
+                 if len(p) >= min_partners and uses[side][a] > counts.get(a, 0)]
+        return tuple(sorted(found, key=lambda a: (-len(a), a)))
+
+    tails = productive("tail")
     return ZwnjLexicon(
         counts=MappingProxyType(dict(counts)),
         zwnj_by_letters=MappingProxyType({k: v[1] for k, v in best.items()}),
-        verb_stems=frozenset(stems),
+        affix_heads=productive("head"),
+        affix_tails=tails,
+        tail_finals=MappingProxyType({t: f for t in tails if (f := _dominant(finals[t]))}),
     )
 
 
@@ -115,6 +151,15 @@ def tidy_zwnj(text: str) -> tuple[str, int]:
     return text, changed + stray
 
 
+def _takes_tail(stem: str, tail: str, lex: ZwnjLexicon) -> bool:
+    """Whether a known word can carry a productive tail after a ZWNJ."""
+    if len(stem) < 2 or stem[-1] in NON_JOINING:
+        return False
+    if tail in lex.tail_finals and stem[-1] not in lex.tail_finals[tail]:
+        return False
+    return lex.known(stem) or stem in lex.zwnj_by_letters
+
+
 def _split_joined(word: str, lex: ZwnjLexicon) -> str:
     """The ZWNJ spelling of a word written without its ZWNJ, or the word unchanged."""
     if ZWNJ in word or len(word) < 3 or _DIACRITICS.search(word):
@@ -124,36 +169,34 @@ def _split_joined(word: str, lex: ZwnjLexicon) -> str:
         return form if lex.count(form) > lex.count(word) else word
     if lex.count(word):
         return word  # a known word that is never written with a ZWNJ
-    for prefix in VERB_PREFIXES:
-        rest = word[len(prefix):]
-        if word.startswith(prefix) and rest in lex.verb_stems:
-            return prefix + ZWNJ + rest
-    for suffix in PLURAL_SUFFIXES + AFTER_HEH_SUFFIXES:
-        stem = word[:-len(suffix)]
-        if not word.endswith(suffix) or len(stem) < 2 or not lex.known(stem):
-            continue
-        if suffix in AFTER_HEH_SUFFIXES and stem[-1] != "ه":
-            continue
-        if stem[-1] in NON_JOINING:
-            continue
-        return stem + ZWNJ + suffix
+    for head in lex.affix_heads:
+        rest = word[len(head):]
+        if word.startswith(head) and len(rest) >= 2 and lex.known(rest):
+            return head + ZWNJ + rest
+    for tail in lex.affix_tails:
+        stem = word[:-len(tail)]
+        if word.endswith(tail) and _takes_tail(stem, tail, lex):
+            return lex.zwnj_by_letters.get(stem, stem) + ZWNJ + tail
     return word
 
 
 def _should_join(parts: list[str], lex: ZwnjLexicon) -> bool:
-    """Whether space-separated parts are one word whose ZWNJs became spaces."""
-    form = ZWNJ.join(parts)
-    zwnj_count = lex.count(form)
-    if zwnj_count:
-        return zwnj_count > lex.count(" ".join(parts))
+    """Whether space-separated parts are one word whose ZWNJs became spaces.
+
+    Parts that already hold a ZWNJ are words on their own: joining them again would make a second
+    pass change what the first one produced.
+    """
+    if any(ZWNJ in part for part in parts):
+        return False
+    zwnj_count = lex.count(ZWNJ.join(parts))
+    spaced_count = lex.count(" ".join(parts))
+    if zwnj_count or spaced_count:
+        return zwnj_count >= lex.min_join_count and zwnj_count > spaced_count
     if len(parts) != 2:
         return False
     head, tail = parts
-    if head in VERB_PREFIXES:
-        return tail in lex.verb_stems
-    if tail in PLURAL_SUFFIXES[-4:]:  # ها های هایی ترین: never words of their own
-        return lex.known(head)
-    return False
+    return (head in lex.affix_heads and lex.known(tail)) or \
+        (tail in lex.affix_tails and _takes_tail(head, tail, lex))
 
 
 def restore_zwnj(text: str, lexicon: ZwnjLexicon | None = None) -> tuple[str, int]:
@@ -161,7 +204,7 @@ def restore_zwnj(text: str, lexicon: ZwnjLexicon | None = None) -> tuple[str, in
     changed. Only for Persian-family text: the lexicon is Persian.
     """
     lex = lexicon or load_lexicon()
-    pieces = regex.split(r"([\p{L}\p{M}\u200c]+)", text)
+    pieces = WORD_RUN.split(text)
     # pieces alternate: separator, word, separator, word, ..., separator
     out: list[str] = [pieces[0]]
     changed = 0
