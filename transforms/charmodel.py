@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import json
 import math
+import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +29,10 @@ _CLASS_SYMBOLS = {
 }
 # Weight of the unigram distribution when a bigram was never seen (interpolated backoff).
 BACKOFF_WEIGHT = 2.0
+# A class symbol stands for many rare characters; each one costs as if drawn uniformly from
+# 256 of them. Without it, mojibake made only of rare letters ("ÈÏÃ ÝÑíÞ") scores like text.
+OOV_EMISSION_LOGP = -math.log(256)
+SPACE_RUN = re.compile(r"[ \t]{2,}")
 
 
 def symbol_of(ch: str, vocabulary: frozenset[str] | Mapping[str, object]) -> str:
@@ -56,10 +61,10 @@ class CharBigramModel:
         backoff = self.backoff_logp
         unigram = self.unigram_logp
         floor = self.floor_logp
-        total = 0.0
-        prev = LINE_BOUNDARY
         seq = [symbol_of(ch, vocab) for ch in line]
+        total = OOV_EMISSION_LOGP * sum(1 for ch, sym in zip(line, seq) if ch != sym)
         seq.append(LINE_BOUNDARY)
+        prev = LINE_BOUNDARY
         for cur in seq:
             lp = pair_logp.get(prev + cur)
             if lp is None:
@@ -69,10 +74,14 @@ class CharBigramModel:
         return total, len(seq)
 
     def score(self, text: str) -> float:
-        """Mean log-probability per bigram over the text's lines; higher looks more real."""
+        """Mean log-probability per bigram over the text's lines; higher looks more real.
+
+        Runs of spaces and tabs count as one: tables padded with spaces are still text.
+        """
         total = 0.0
         count = 0
         for line in text.split("\n"):
+            line = SPACE_RUN.sub(" ", line)
             lp, n = self.line_logprob(line)
             total += lp
             count += n

@@ -56,10 +56,10 @@ LEGACY_CODECS = {
     "cp1252": "cp1252",
 }
 
-# In UTF-16 text of Arabic script or ASCII, the high byte of nearly every code unit is 0x00
-# (ASCII) or 0x06 (the Arabic block); in UTF-8 those bytes are rare.
-UTF16_HIGH_BYTES = frozenset(b"\x00\x06\x20\xfb\xfe")
-UTF16_HIGH_BYTE_SHARE = 0.6
+# In UTF-16 text of Arabic script or ASCII, the high byte of most code units is 0x00 (ASCII)
+# or 0x06 (the Arabic block), and the low bytes rarely are; in UTF-8 both are rare.
+UTF16_HIGH_BYTES = frozenset(b"\x00\x06")
+UTF16_HIGH_BYTE_SHARE = 0.5
 
 _C0_OR_CR = regex.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _OTHER_CONTROLS = regex.compile(r"[\x01-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -87,11 +87,14 @@ def gunzip_bounded(raw: bytes, max_bytes: int) -> bytes:
 
 
 def _utf16_parity_share(raw: bytes, high_first: bool) -> float:
-    """Share of UTF-16 code units whose high byte is one text in Arabic script or ASCII uses."""
-    highs = raw[0::2] if high_first else raw[1::2]
-    if not highs:
+    """How much more often the would-be high bytes of UTF-16 code units are 0x00/0x06 than the
+    low bytes are: near 1 for UTF-16 Arabic-script or ASCII text, near 0 for anything else."""
+    highs, lows = (raw[0::2], raw[1::2]) if high_first else (raw[1::2], raw[0::2])
+    if not highs or not lows:
         return 0.0
-    return sum(1 for b in highs if b in UTF16_HIGH_BYTES) / len(highs)
+    high_share = sum(1 for b in highs if b in UTF16_HIGH_BYTES) / len(highs)
+    low_share = sum(1 for b in lows if b in UTF16_HIGH_BYTES) / len(lows)
+    return high_share - low_share
 
 
 def _decode_utf16(raw: bytes, encoding: str) -> tuple[str, list[str]]:
@@ -130,20 +133,25 @@ def _decode_utf8(raw: bytes, encoding: str) -> tuple[str, list[str]] | None:
 
 
 def _best_legacy_decode(raw: bytes, cfg: "RepairConfig") -> tuple[str, str]:
-    """Decode with each legacy candidate; keep the one the character model finds most text-like."""
+    """Decode with each legacy candidate; keep the one the character model finds most text-like.
+
+    Candidates are in order of how common they are; a later one must win by
+    `cfg.legacy_margin`. ISO-8859-6 and mac-arabic agree on every letter, and mac-arabic reads
+    NBSP (0xA0) as a space, which always scores a little better.
+    """
     model = load_model()
     sample = raw[: cfg.decode_sample_bytes]
-    scored = []
+    best_score, best_codec = None, None
     for codec in cfg.legacy_encodings:
         try:
-            candidate = sample.decode(codec)
+            score = model.score(sample.decode(codec))
         except UnicodeDecodeError:
             continue
-        scored.append((model.score(candidate), codec))
-    if not scored:
+        if best_score is None or score > best_score + cfg.legacy_margin:
+            best_score, best_codec = score, codec
+    if best_codec is None:
         raise Reject("undecodable", "The bytes are not UTF-8, UTF-16 or any legacy Arabic "
                                     "encoding tried (" + ", ".join(cfg.legacy_encodings) + ").")
-    best_score, best_codec = max(scored, key=lambda pair: pair[0])
     if best_score < cfg.min_text_score:
         raise Reject("undecodable", f"The bytes are not UTF-8, and decoded as {best_codec} (the "
                                     "best legacy candidate) they still do not look like text.")
@@ -169,7 +177,10 @@ def decode_text(raw: bytes, cfg: "RepairConfig") -> tuple[str, str, list[str]]:
     if len(raw) >= 4:
         for encoding, high_first in (("utf-16-le", False), ("utf-16-be", True)):
             if _utf16_parity_share(raw, high_first) >= UTF16_HIGH_BYTE_SHARE:
-                text, fixes = _decode_utf16(raw, encoding)
+                try:
+                    text, fixes = _decode_utf16(raw, encoding)
+                except Reject:
+                    continue
                 return text, encoding, fixes
     decoded = _decode_utf8(raw, "utf-8")
     if decoded is not None:

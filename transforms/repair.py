@@ -37,6 +37,8 @@ class RepairConfig:
     legacy_encodings: tuple[str, ...] = ("cp1256", "iso-8859-6", "mac_arabic", "cp1252")
     # Bytes of a legacy file scored by the character model to pick its encoding.
     decode_sample_bytes: int = 65_536
+    # A later legacy candidate must beat an earlier one by this (mean log-prob per character).
+    legacy_margin: float = 0.05
     # Mean log-probability per character below which no decode "looks like text".
     min_text_score: float = -8.0
     html_entities: bool = True
@@ -121,14 +123,16 @@ def _continuation_byte(ch: str, codepage: LegacyCodepage) -> int | None:
     return None
 
 
-def redecode_utf8(line: str, codepage: LegacyCodepage) -> str:
+def redecode_utf8(line: str, codepage: LegacyCodepage) -> tuple[str, int]:
     """Undo "UTF-8 bytes decoded with `codepage`" wherever a valid UTF-8 sequence results.
 
-    Characters that do not start a valid sequence stay as they are, so clean spans in a partly
-    broken line survive. A character whose low ASCII byte has a high twin (mac-arabic) is read
-    as the twin only inside a sequence, or as a lead byte when the result is a letter or digit.
+    Returns the line and how many non-ASCII characters were left as they were. Characters that
+    do not start a valid sequence stay, so clean spans in a partly broken line survive. A
+    character whose low ASCII byte has a high twin (mac-arabic) is read as the twin only inside
+    a sequence, or as a lead byte when the result is a letter or digit.
     """
     out = []
+    leftover = 0
     i = 0
     n = len(line)
     options = codepage.byte_options
@@ -159,10 +163,11 @@ def redecode_utf8(line: str, codepage: LegacyCodepage) -> str:
             break
         if decoded is None:
             out.append(ch)
+            leftover += ord(ch) >= 0x80
             i += 1
         else:
             out.append(decoded)
-    return "".join(out)
+    return "".join(out), leftover
 
 
 def fix_legacy_mojibake(line: str, model: CharBigramModel, codepages: tuple[LegacyCodepage, ...],
@@ -175,13 +180,24 @@ def fix_legacy_mojibake(line: str, model: CharBigramModel, codepages: tuple[Lega
         return line, []
     best_line, best_score, best_fix = line, model.score(line) + min_gain, None
     for codepage in codepages:
-        candidate = redecode_utf8(line, codepage)
+        candidate, _ = redecode_utf8(line, codepage)
         if candidate == line:
             continue
         score = model.score(candidate)
         if score > best_score:
             best_line, best_score, best_fix = candidate, score, codepage.fix_name
     return (best_line, [best_fix]) if best_fix else (line, [])
+
+
+def fix_residual_mojibake(line: str, model: CharBigramModel,
+                          codepage: LegacyCodepage) -> tuple[str, list[str]]:
+    """A line too short for the screen ("آ\xa0" is a mis-decoded NBSP) in a document whose
+    other lines were mis-decoded with `codepage`: re-decode it when every non-ASCII character
+    belongs to a UTF-8 sequence and the model does not score it worse."""
+    candidate, leftover = redecode_utf8(line, codepage)
+    if candidate == line or leftover or model.score(candidate) <= model.score(line):
+        return line, []
+    return candidate, [codepage.fix_name]
 
 
 # --- ftfy's encoding fixes ---------------------------------------------------------------------
@@ -229,7 +245,11 @@ _ARABIC_YEH_FORMS = frozenset("\uFEF1\uFEF2\uFEF3\uFEF4")
 _ARABIC_KAF_FORMS = frozenset("\uFED9\uFEDA\uFEDB\uFEDC")
 _PERSIAN_LETTERS = "پچژگ"
 _ARABIC_ONLY_LETTERS = "ة"
-LTR_RUN = regex.compile(r"[\p{Latin}\p{Nd}](?:[\p{Latin}\p{Nd}.,:/%\-]*[\p{Latin}\p{Nd}])?")
+# What the bidi algorithm keeps left-to-right inside right-to-left text: a stretch from a Latin
+# letter to the last Latin letter or digit before the next Arabic-script character (neutrals
+# between strong L resolve to L), and numbers with common separators ("10.5", "12:30").
+LTR_RUN = regex.compile(r"\p{Nd}*\p{Latin}(?:[^\p{Arabic}]*[\p{Latin}\p{Nd}])?"
+                        r"|\p{Nd}+(?:[.,:/\u066B\u066C]\p{Nd}+)*")
 
 
 def looks_persian(text: str) -> bool:
@@ -253,7 +273,35 @@ def _base_letters(ch: str, persian: bool) -> str:
     return mapped
 
 
+# A lam-alef ligature glyph carries the harakat of both letters after it (PDF text and
+# arabic_reshaper put them there). Measured on the corpora, a lone mark (cluster) most often
+# belongs to the alef ("لاً" 898 times, "لًا" 72); two clusters are lam's then alef's.
+LAM_ALEF_WITH_MARKS = regex.compile(r"([\uFEF5-\uFEFC])([\u064B-\u0652]+)")
+SHADDA = "\u0651"
+
+
+def _mark_clusters(marks: str) -> list[str]:
+    """Split marks into per-letter clusters: at most one shadda and one other mark each."""
+    clusters: list[str] = []
+    for mark in marks:
+        is_shadda = mark == SHADDA
+        if clusters and not any((m == SHADDA) == is_shadda for m in clusters[-1]):
+            clusters[-1] += mark
+        else:
+            clusters.append(mark)
+    return clusters
+
+
+def _lam_alef_with_marks(match, persian: bool) -> str:
+    lam, alef = _base_letters(match.group(1), persian)
+    clusters = _mark_clusters(match.group(2))
+    if len(clusters) == 2:
+        return lam + clusters[0] + alef + clusters[1]
+    return lam + alef + match.group(2)
+
+
 def map_presentation_forms(line: str, persian: bool) -> str:
+    line = LAM_ALEF_WITH_MARKS.sub(lambda m: _lam_alef_with_marks(m, persian), line)
     return PRESENTATION_FORMS.sub(lambda m: _base_letters(m.group(), persian), line)
 
 
@@ -262,19 +310,43 @@ def to_logical_order(line: str) -> str:
     return LTR_RUN.sub(lambda m: m.group()[::-1], line[::-1])
 
 
-def fix_presentation_forms(line: str, persian: bool, model: CharBigramModel,
-                           visual_order: bool) -> tuple[str, list[str]]:
+def _joining_form(ch: str) -> str:
+    """"initial", "medial", "final" or "isolated" for a presentation form, else ""."""
+    tag = unicodedata.decomposition(ch).partition(" ")[0]
+    return tag[1:-1] if tag in ("<initial>", "<medial>", "<final>", "<isolated>") else ""
+
+
+PRESENTATION_FORM_WORD = regex.compile(r"[\uFB50-\uFDFB\uFE70-\uFEFC\u064B-\u0652]{2,}")
+
+
+def is_visual_order(line: str) -> bool:
+    """Presentation forms encode where a letter sits in its word: in logical order words start
+    with an initial form and end with a final one; in visual (reversed) order it is the
+    other way round. The line is visual when more words say so."""
+    logical = visual = 0
+    for match in PRESENTATION_FORM_WORD.finditer(line):
+        forms = [f for f in map(_joining_form, match.group()) if f]
+        if len(forms) < 2:
+            continue
+        first, last = forms[0], forms[-1]
+        if first == "initial" or last == "final":
+            logical += 1
+        if first == "final" or last == "initial":
+            visual += 1
+    return visual > logical
+
+
+def fix_presentation_forms(line: str, persian: bool, visual_order: bool) -> tuple[str, list[str]]:
     """Presentation forms (PDF copy/paste) → base letters; reversed lines put back in order."""
     if not PRESENTATION_FORMS.search(line):
         return line, []
+    fixes = []
+    if visual_order and is_visual_order(line):
+        line = to_logical_order(line)
+        fixes.append("visual_order")
     fixed = map_presentation_forms(line, persian)
-    fixes = ["presentation_forms"]
-    if visual_order:
-        reversed_fixed = map_presentation_forms(to_logical_order(line), persian)
-        if model.score(reversed_fixed) > model.score(fixed):
-            fixed = reversed_fixed
-            fixes.insert(0, "visual_order")
-    return (fixed, fixes) if fixed != line else (line, [])
+    fixes.append("presentation_forms")
+    return fixed, fixes
 
 
 # --- composition -------------------------------------------------------------------------------
@@ -298,7 +370,7 @@ class Repairer:
             line, applied = fix_ftfy_encoding(line)
             fixes += applied
         if cfg.presentation_forms:
-            line, applied = fix_presentation_forms(line, persian, self.model, cfg.visual_order)
+            line, applied = fix_presentation_forms(line, persian, cfg.visual_order)
             fixes += applied
         return line, fixes
 
@@ -313,14 +385,30 @@ class Repairer:
         if persian is None:
             persian = looks_persian(text)
         lines = text.split("\n")
-        changed = False
-        for i, line in enumerate(lines):
-            fixed, applied = self.repair_line(line, persian)
-            if applied:
-                lines[i] = fixed
-                changed = True
-                fixes += [name for name in applied if name not in fixes]
-        return ("\n".join(lines) if changed else text), tuple(dict.fromkeys(fixes))
+        line_fixes = [self.repair_line(line, persian) for line in lines]
+        fixes += [name for _, applied in line_fixes for name in applied]
+        if self.cfg.legacy_mojibake:
+            line_fixes = self._residual_pass(lines, line_fixes)
+            fixes += [name for _, applied in line_fixes for name in applied]
+        if not any(applied for _, applied in line_fixes):
+            return text, tuple(dict.fromkeys(fixes))
+        return "\n".join(fixed for fixed, _ in line_fixes), tuple(dict.fromkeys(fixes))
+
+    def _residual_pass(self, lines, line_fixes):
+        """Lines left alone in a document where other lines were legacy mojibake."""
+        found = {name for _, applied in line_fixes for name in applied}
+        codepages = [cp for cp in self.codepages if cp.fix_name in found]
+        if not codepages:
+            return line_fixes
+        result = []
+        for line, (fixed, applied) in zip(lines, line_fixes):
+            if not applied and not line.isascii():
+                for codepage in codepages:
+                    fixed, applied = fix_residual_mojibake(line, self.model, codepage)
+                    if applied:
+                        break
+            result.append((fixed, applied))
+        return result
 
 
 def build_repairer(cfg: RepairConfig) -> Repairer:
