@@ -316,23 +316,24 @@ def _joining_form(ch: str) -> str:
     return tag[1:-1] if tag in ("<initial>", "<medial>", "<final>", "<isolated>") else ""
 
 
+# A word of presentation forms, harakat between them included.
 PRESENTATION_FORM_WORD = regex.compile(r"[\uFB50-\uFDFB\uFE70-\uFEFC\u064B-\u0652]{2,}")
 
 
 def is_visual_order(line: str) -> bool:
-    """Presentation forms encode where a letter sits in its word: in logical order words start
-    with an initial form and end with a final one; in visual (reversed) order it is the
-    other way round. The line is visual when more words say so."""
+    """Presentation forms encode where a letter sits in its word: in logical order an initial
+    form is followed by a medial or final one, and a final form follows an initial or medial
+    one; in visual (reversed) order it is the other way round. Count both and compare."""
     logical = visual = 0
-    for match in PRESENTATION_FORM_WORD.finditer(line):
-        forms = [f for f in map(_joining_form, match.group()) if f]
-        if len(forms) < 2:
-            continue
-        first, last = forms[0], forms[-1]
-        if first == "initial" or last == "final":
-            logical += 1
-        if first == "final" or last == "initial":
-            visual += 1
+    for word in PRESENTATION_FORM_WORD.finditer(line):
+        forms = [f for f in map(_joining_form, word.group()) if f]
+        for prev, cur in zip(forms, forms[1:]):
+            if prev == "initial" and cur in ("medial", "final"):
+                logical += 1
+            elif prev in ("medial", "final") and cur == "initial":
+                visual += 1
+            elif prev == "final" and cur in ("medial", "final"):
+                visual += 1
     return visual > logical
 
 
