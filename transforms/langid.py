@@ -46,7 +46,7 @@ class LangIdConfig:
     dari_min_score: marker score needed to call Persian text Dari; below it we abstain to `fa`.
     """
     min_letters: int = 12
-    min_script_share: float = 0.5
+    min_script_share: float = 0.15
     trust_input_lang: bool = True
     override_confidence: float = 0.9
     dari_min_score: float = 2.0
@@ -66,7 +66,7 @@ def load_langid(cfg: LangIdConfig = LangIdConfig()) -> LangIdState:
     return LangIdState(cfg, detector)
 
 
-_ARABIC_SCRIPT_LETTER = regex.compile(r"[\p{Script=Arabic}&&\p{L}]")
+_ARABIC_SCRIPT_LETTER = regex.compile(r"(?=\p{L})\p{Script=Arabic}")
 _ANY_LETTER = regex.compile(r"\p{L}")
 _PERSIAN_ONLY = regex.compile(r"[پچژگ]")
 _PERSIAN_FORMS = regex.compile(r"[یک\u200c]")
@@ -74,7 +74,7 @@ _ARABIC_ONLY = regex.compile(r"[ةى]|(?<!\p{L})ال\p{L}{2}")
 # Function words of one side only, in either yeh/kaf spelling (legacy Persian uses ي/ك).
 _PERSIAN_WORDS = regex.compile(
     r"(?<![\p{L}\u200c])(?:در|از|را|[کك]ه|ا[یي]ن|آن|است|شد|[کك]رد|م[یي]|نم[یي]|بر[اآ][یي]|"
-    r"خود|ن[یي]ست|بود|شود|هستند|ها|ه[اآ][یي]|[یي][کك]|تا|ن[یي]ز|پس|ب[یي]ن)(?![\p{L}\u200c])")
+    r"خود|ن[یي]ست|ن?بود|ن?شود|ن?شد|هستند|ن?دارد|باشد|ها|ه[اآ][یي]|[یي][کك]|تا|ن[یي]ز|پس|ب[یي]ن)(?![\p{L}\u200c])")
 _ARABIC_WORDS = regex.compile(
     r"(?<!\p{L})(?:في|على|إلى|الى|عن|أن|إن|التي|الذي|الذين|هذا|هذه|ذلك|تلك|مع|قد|كان|كانت|"
     r"لم|لن|ثم|حتى|عند|أو|أي|كما|وفي|وقد|فيه|فيها|منذ|حيث|إذا|لقد)(?!\p{L})")

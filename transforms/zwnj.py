@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import collections
 import functools
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
@@ -28,9 +29,10 @@ LEXICON_PATH = Path(__file__).parent / "data" / "zwnj_lexicon.tsv"
 
 # Splitting on a captured word run gives [separator, word, separator, ..., word, separator].
 WORD_RUN = regex.compile(r"([\p{L}\p{M}\u200c]+)")
-# A ZWNJ belongs between two letters; spaces around it are typing debris ("می‌ شود").
-_ZWNJ_RUN_BETWEEN_LETTERS = regex.compile(r"(?<=[\p{L}\p{M}])[ \u200c]*\u200c[ \u200c]*(?=\p{L})")
-_STRAY_ZWNJ = regex.compile(r"\u200c+(?![\p{L}])|(?<![\p{L}\p{M}])\u200c+")
+# A ZWNJ belongs directly between two letters; any other one (next to a space, at a word edge)
+# is typing debris. "می‌ شود" loses its ZWNJ here and is rejoined by the restoration.
+_ZWNJ_RUN = regex.compile(r"(?<=[\p{L}\p{M}])\u200c{2,}(?=\p{L})")
+_ZWNJ_WITH_SPACES = regex.compile(r" *\u200c[ \u200c]*")
 _DIACRITICS = regex.compile(r"\p{M}")
 
 # Letters that never join to the next one: a ZWNJ after them is invisible and usually omitted.
@@ -134,29 +136,40 @@ def load_lexicon() -> ZwnjLexicon:
 
 
 def tidy_zwnj(text: str) -> tuple[str, int]:
-    """Collapse ZWNJ runs and spaces around a ZWNJ between letters; drop ZWNJs not between letters.
-
-    Returns the text and how many places changed.
+    """Collapse ZWNJ runs between letters and drop ZWNJs that are not between two letters,
+    leaving one space where spaces were. Returns the text and how many places changed.
     """
-    changed = 0
+    text, changed = _ZWNJ_RUN.subn(ZWNJ, text)
 
-    def between(match: regex.Match) -> str:
+    def stray(match: regex.Match) -> str:
         nonlocal changed
-        if match.group() != ZWNJ:
-            changed += 1
-        return ZWNJ
+        start, end = match.span()
+        inside = 0 < start and end < len(text)
+        if match.group() == ZWNJ and inside and _is_letter(text[start - 1], True) \
+                and _is_letter(text[end], False):
+            return ZWNJ
+        changed += 1
+        keep_space = " " in match.group() and inside and not text[start - 1].isspace() \
+            and not text[end].isspace()
+        return " " if keep_space else ""
 
-    text = _ZWNJ_RUN_BETWEEN_LETTERS.sub(between, text)
-    text, stray = _STRAY_ZWNJ.subn("", text)
-    return text, changed + stray
+    return _ZWNJ_WITH_SPACES.sub(stray, text), changed
+
+
+def _is_letter(char: str, or_mark: bool) -> bool:
+    category = unicodedata.category(char)
+    return category.startswith("L") or (or_mark and category.startswith("M"))
 
 
 def _takes_tail(stem: str, tail: str, lex: ZwnjLexicon) -> bool:
-    """Whether a known word can carry a productive tail after a ZWNJ."""
+    """Whether a word can carry a productive tail after a ZWNJ: a known word, or any word ending
+    in a silent heh before the plural ("سفارتخانه‌های": "ههای" is not Persian spelling)."""
     if len(stem) < 2 or stem[-1] in NON_JOINING:
         return False
     if tail in lex.tail_finals and stem[-1] not in lex.tail_finals[tail]:
         return False
+    if stem.endswith("ه") and tail.startswith("ها"):
+        return True
     return lex.known(stem) or stem in lex.zwnj_by_letters
 
 

@@ -1,0 +1,64 @@
+"""ZWNJ restoration on both damage kinds, with the guards that keep real words intact."""
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from transforms.zwnj import ZWNJ, load_lexicon, restore_zwnj, tidy_zwnj
+
+SEEDS = Path(__file__).resolve().parent / "data" / "seeds"
+Z = ZWNJ
+
+
+@pytest.mark.parametrize("damaged, expected", [
+    ("پشت سر میگذارد", f"پشت سر می{Z}گذارد"),
+    ("در بیانیهای پس از", f"در بیانیه{Z}ای پس از"),
+    ("رئیسجمهور", f"رئیس{Z}جمهور"),
+    ("مسالمتآمیز بحرانهای جهانی", f"مسالمت{Z}آمیز بحران{Z}های جهانی"),
+    ("می گذارد و نمی شود", f"می{Z}گذارد و نمی{Z}شود"),
+    ("خانه ها", f"خانه{Z}ها"),
+])
+def test_restores_deleted_and_spaced_zwnj(damaged, expected):
+    assert restore_zwnj(damaged)[0] == expected
+
+
+@pytest.mark.parametrize("word", ["میز", "میان", "میلیون", "تنها", "برای", "کتابش", "همین"])
+def test_real_words_are_not_split(word):
+    assert restore_zwnj(word) == (word, 0)
+
+
+def test_correct_text_is_left_alone():
+    text = f"آن{Z}ها می{Z}گویند که کتاب{Z}های تازه{Z}ای خریده{Z}اند."
+    assert restore_zwnj(text) == (text, 0)
+
+
+def test_tidy_zwnj():
+    assert tidy_zwnj(f"می{Z} شود {Z}کتاب{Z}{Z}ها{Z}") == (f"می شود کتاب{Z}ها", 4)
+    assert tidy_zwnj(f"{Z}کتاب {Z} و") == ("کتاب و", 2)
+
+
+def test_lexicon_has_productive_affixes():
+    lexicon = load_lexicon()
+    assert {"می", "نمی"} <= set(lexicon.affix_heads)
+    assert {"ها", "های", "ترین"} <= set(lexicon.affix_tails)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(["می", "نمی", "ها", "های", "ای", "خانه", "کتاب", "شود", "گذارد",
+                                 "میز", "رئیس", "جمهور", "بیانیه", " ", " ", Z, "،"]), max_size=30))
+def test_restoration_is_idempotent(pieces):
+    once = restore_zwnj(tidy_zwnj("".join(pieces))[0])[0]
+    assert restore_zwnj(once)[0] == once
+
+
+@pytest.mark.skipif(not SEEDS.exists(), reason="seed articles absent")
+@pytest.mark.parametrize("name", ["000_189b450469c21532.txt", "001_24c8fc7dcc9ac8e7.txt"])
+def test_seed_mi_ha_ey_forms_restored(name):
+    """Every می/نمی verb and every ها/های/ای after a joining letter gets its ZWNJ back (after a
+    non-joining letter such as the ر of "کشورهای" a ZWNJ is invisible and left out)."""
+    import regex
+    text = restore_zwnj((SEEDS / name).read_text(encoding="utf-8"))[0]
+    lost = regex.findall(r"(?<![\p{L}\u200c])(?:ن?می(?:گذارد|شود|کند|توان\p{L}*)"
+                         r"|\p{L}*[^\P{L}اآأإدذرزژو](?:ها|های|هایی)"
+                         r"|\p{L}*[^\P{L}اآأإدذرزژو]ه(?:ای))(?![\p{L}\u200c])", text)
+    assert lost == []
