@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import collections
 import datetime
+import heapq
 import html
 import json
 import sys
@@ -18,7 +19,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.dataset as ds
+
+from schemas import SCHEMAS
 
 DOC_DATASETS = ("documents", "duplicates")
 DATASETS = (*DOC_DATASETS, "rejected")
@@ -84,15 +88,36 @@ def _dataset(output: Path, name: str):
 
 
 def _batches(output: Path, name: str, columns: list[str], date: str | None):
+    """The dataset's rows as Tables of `columns`, batch by batch, so memory stays flat."""
     data = _dataset(output, name)
     if data is None:
         return
     present = [c for c in columns if c in data.schema.names]
     where = ds.field("date") == date if date else None
     for batch in data.to_batches(columns=present, filter=where):
-        # Columns an older writer did not have read as all-null.
-        yield {c: batch.column(c).to_pylist() if c in present else [None] * batch.num_rows
-               for c in columns}
+        table = pa.Table.from_batches([batch])
+        for column in columns:  # a column an older writer did not have reads as all-null
+            if column not in present:
+                kind = SCHEMAS[name].field(column).type
+                table = table.append_column(column, pa.nulls(table.num_rows, kind))
+        yield table
+
+
+def _group_counts(table: pa.Table, keys: list[str]) -> collections.Counter:
+    """Rows per distinct tuple of `keys` (null is a value of its own)."""
+    grouped = table.select(keys).group_by(keys).aggregate([([], "count_all")])
+    return collections.Counter({tuple(row[k] for k in keys): row["count_all"]
+                                for row in grouped.to_pylist()})
+
+
+def _list_counts(column, field: str | None = None):
+    """(times each item occurs, rows holding it) over a list column of one batch."""
+    items = pc.list_flatten(column)
+    pairs = pa.table({"row": pc.list_parent_indices(column),
+                      "item": pc.struct_field(items, field) if field else items})
+    once_per_row = pairs.group_by(["row", "item"]).aggregate([])
+    return ({k: n for (k,), n in _group_counts(pairs, ["item"]).items()},
+            {k: n for (k,), n in _group_counts(once_per_row, ["item"]).items()})
 
 
 def _read_reports(output: Path, dates) -> dict:
@@ -161,7 +186,7 @@ def _funnel(dates, input_records, rows, rejected_by_step, reports) -> tuple[tupl
 
 
 def _most_first(counter) -> list:
-    return sorted(counter.items(), key=lambda item: (-item[1], item[0]))
+    return sorted(counter.items(), key=lambda item: (-item[1], str(item[0])))
 
 
 def summarize(output: str, date: str | None = None) -> Summary:
@@ -175,50 +200,50 @@ def summarize(output: str, date: str | None = None) -> Summary:
     per_site = collections.defaultdict(collections.Counter)
     per_date = collections.defaultdict(collections.Counter)
     singletons = 0
-    clusters = {}  # cluster_id -> [size, lang, (not leader, id), title] for clusters of 2+
+    clusters = {}  # cluster_id -> [size, lang, title key, title] for clusters of 2+
 
-    def count_removed(lists):
-        for lines in lists:
-            reasons = [line["reason"] for line in lines or ()]
-            removed_lines.update(reasons)
-            removed_docs.update(set(reasons))
+    def count_removed(table):
+        lines, docs = _list_counts(table.column("removed_lines"), "reason")
+        removed_lines.update(lines)
+        removed_docs.update(docs)
 
     for name in DOC_DATASETS:
         columns = ["id", "title", "site", "repairs", "removed_lines", "cluster_id",
                    "cluster_size", "lang", "date"]
-        for batch in _batches(root, name, columns, date):
-            rows.update((d, name, lang) for d, lang in zip(batch["date"], batch["lang"]))
-            count_removed(batch["removed_lines"])
-            for names in batch["repairs"]:
-                repairs.update(set(names or ()))
-            for site, d in zip(batch["site"], batch["date"]):
-                per_site[site or NO_SITE][name] += 1
-                per_date[d][name] += 1
+        for table in _batches(root, name, columns, date):
+            rows.update({(d, name, lang): n for (d, lang), n in
+                         _group_counts(table, ["date", "lang"]).items()})
+            count_removed(table)
+            repairs.update(_list_counts(table.column("repairs"))[1])
+            for (site, d), n in _group_counts(table, ["site", "date"]).items():
+                per_site[site or NO_SITE][name] += n
+                per_date[d][name] += n
+            in_cluster = pc.fill_null(pc.greater(table.column("cluster_size"), 1), False)
+            singletons += table.num_rows - pc.sum(in_cluster).as_py()
+            members = table.filter(in_cluster).select(
+                ["id", "title", "cluster_id", "cluster_size", "lang"])
             for doc_id, title, cluster_id, size, lang in zip(
-                    batch["id"], batch["title"], batch["cluster_id"], batch["cluster_size"],
-                    batch["lang"]):
-                if (size or 1) <= 1:
-                    singletons += 1
-                    continue
-                key = (doc_id != cluster_id, doc_id)
+                    *(members[c].to_pylist() for c in members.column_names)):
+                # The title shown: the leader's, else the first member's that has one.
+                key = (title is None, doc_id != cluster_id, doc_id)
                 known = clusters.get(cluster_id)
                 if known is None or key < known[2]:
                     clusters[cluster_id] = [max(size, known[0] if known else 0), lang, key, title]
                 else:
                     known[0] = max(known[0], size)
 
-    for batch in _batches(root, "rejected", ["step", "reason", "lang", "removed_lines", "date"],
+    for table in _batches(root, "rejected", ["step", "reason", "lang", "removed_lines", "date"],
                           date):
-        rows.update((d, "rejected", lang or UNKNOWN_LANG)
-                    for d, lang in zip(batch["date"], batch["lang"]))
-        rejected.update(zip(batch["step"], batch["reason"]))
-        rejected_by_step.update(zip(batch["date"], batch["step"]))
-        count_removed(batch["removed_lines"])
+        for (d, lang), n in _group_counts(table, ["date", "lang"]).items():
+            rows[d, "rejected", lang or UNKNOWN_LANG] += n
+        rejected.update(_group_counts(table, ["step", "reason"]))
+        rejected_by_step.update(_group_counts(table, ["date", "step"]))
+        count_removed(table)
 
     input_records = collections.Counter()
-    for batch in _batches(root, "_inputs", ["records", "date"], date):
-        input_records.update({d: 0 for d in batch["date"]})
-        for d, records in zip(batch["date"], batch["records"]):
+    for table in _batches(root, "_inputs", ["records", "date"], date):
+        grouped = table.group_by(["date"]).aggregate([("records", "sum")])
+        for d, records in zip(grouped["date"].to_pylist(), grouped["records_sum"].to_pylist()):
             input_records[d] += records
 
     dates = sorted({d for d, _, _ in rows} | set(input_records))
@@ -230,7 +255,8 @@ def summarize(output: str, date: str | None = None) -> Summary:
             input_records[d] = sum(n for (rd, _, _), n in rows.items() if rd == d)
     reports = _read_reports(root, dates)
     funnel, funnel_source = _funnel(dates, input_records, rows, rejected_by_step, reports)
-    largest = sorted(clusters.items(), key=lambda item: (-item[1][0], item[0]))
+    largest = heapq.nsmallest(LARGEST_CLUSTERS, clusters.items(),
+                              key=lambda item: (-item[1][0], item[0]))
     return Summary(
         output=str(output),
         dates=tuple(dates),
@@ -239,13 +265,14 @@ def summarize(output: str, date: str | None = None) -> Summary:
         invariant={d: r["invariant"]["message"] for d, r in sorted(reports.items())
                    if isinstance(r.get("invariant"), dict) and "message" in r["invariant"]},
         rejected=tuple((step, reason, n) for (step, reason), n in _most_first(rejected)),
-        removed=tuple((reason, n, removed_docs[reason]) for reason, n in _most_first(removed_lines)),
+        removed=tuple((reason, n, removed_docs[reason])
+                      for reason, n in _most_first(removed_lines)),
         repairs=tuple(_most_first(repairs)),
         funnel=funnel,
         funnel_source=funnel_source,
         cluster_sizes=_cluster_histogram(singletons, [c[0] for c in clusters.values()]),
         largest_clusters=tuple(Cluster(cid, size, lang, title)
-                               for cid, (size, lang, _, title) in largest[:LARGEST_CLUSTERS]),
+                               for cid, (size, lang, _, title) in largest),
         duplicates_per_site=tuple(
             (site, c["documents"], c["duplicates"]) for site, c in
             sorted(per_site.items(), key=lambda item: (-item[1].total(), item[0]))),
@@ -308,7 +335,8 @@ def render_text(summary: Summary) -> str:
     out += ["", f"Funnel from input to kept documents ({summary.funnel_source})"]
     previous = None
     for stage in summary.funnel:
-        drop = f"{stage.remaining - previous:+9}" if previous is not None else f"{'':9}"
+        drop = stage.remaining - (stage.remaining if previous is None else previous)
+        drop = f"{drop:+9}" if drop else f"{'':9}"
         changed = f"   changed {stage.changed}" if stage.changed else ""
         out.append(f"  {_clip(stage.label, 28):<28}{stage.remaining:>9}{drop}{changed}")
         previous = stage.remaining
@@ -326,7 +354,8 @@ def render_text(summary: Summary) -> str:
                                                   for label, n in summary.cluster_sizes)]
     out.append(f"  {'Largest clusters':<17}{'size':>6}  {'lang':<5} {'cluster_id':<24} title")
     out += [f"  {'':<17}{c.size:>6}  {_clip(c.lang, 5):<5} {_clip(c.cluster_id, 24):<24} "
-            f"{_clip(c.title, 42)}" for c in summary.largest_clusters] or ["  (no duplicates)"]
+            f"{_clip(c.title or '(no title)', 42)}"
+            for c in summary.largest_clusters] or ["  (no duplicates)"]
 
     out += ["", f"  {'Duplicate rate per site':<44}{'documents':>11}{'duplicates':>11}"
                 f"{'rate':>8}"]
@@ -360,6 +389,7 @@ table{border-collapse:collapse;background:#fff;margin:8px 0;font-size:14px}
 th,td{border-bottom:1px solid #e1e5ea;padding:4px 10px;text-align:start}
 td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
 td span[dir=auto]{display:block;max-width:560px;text-align:start}
+td:first-child,td code{white-space:nowrap}.muted{color:#5a6372}
 """
 
 
@@ -466,7 +496,8 @@ def render_html(summary: Summary) -> str:
     per_lang = [[_e(d), _e(name)] + [f"{summary.rows.get((d, name, l), 0):,}" for l in langs]
                 for d in dates for name in DATASETS]
     clusters = [[f"{c.size:,}", _e(c.lang), f"<code>{_e(c.cluster_id)}</code>",
-                 f'<span dir="auto" lang="{_e(c.lang)}">{_e(c.title or "")}</span>']
+                 f'<span dir="auto" lang="{_e(c.lang)}">{_e(c.title)}</span>' if c.title
+                 else '<span class="muted">(no title)</span>']
                 for c in summary.largest_clusters]
     sites = summary.duplicates_per_site[:TOP_SITES]
     figures = [

@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.summary import (Cluster, FunnelStage, NoOutput, Summary, _clip, _width, main, render_html,
-                              render_text, summarize)
+from pipeline.summary import (Cluster, FunnelStage, NoOutput, Summary, _clip, _width, main,
+                              render_html, render_text, summarize)
 from schemas import SCHEMAS
 
 DAY1, DAY2 = "2025-07-01", "2025-07-02"
@@ -33,9 +33,10 @@ def write(output: Path, dataset: str, partition: str, rows: list[dict]) -> None:
                    folder / "part-00000.parquet")
 
 
-def doc(doc_id, date, *, site="a.com", title=None, cluster_id=None, size=1, repairs=(),
+def doc(doc_id, date, *, site="a.com", title=..., cluster_id=None, size=1, repairs=(),
         removed=(), duplicate_of=None):
-    row = {"id": doc_id, "title": title or f"عنوان {doc_id}", "text": "متن", "source": "in.jsonl",
+    row = {"id": doc_id, "title": f"عنوان {doc_id}" if title is ... else title, "text": "متن",
+           "source": "in.jsonl",
            "url": None, "site": site, "published": None, "input_encoding": "utf-8",
            "lang_confidence": 0.9, "credited_source": None, "repairs": list(repairs),
            "removed_lines": [{"text": "x", "reason": r} for r in removed],
@@ -87,7 +88,8 @@ def build_output(output: Path) -> Path:
 
     # Day 2: 4 input records -> 1 rejected by Decode -> 3 -> 1 duplicate -> 2 kept.
     write(output, "documents", f"lang=fa/date={DAY2}", [
-        doc("g1", DAY2, site="b.ir", cluster_id="g1", size=2), doc("g2", DAY2, site="c.af")])
+        doc("g1", DAY2, site="b.ir", cluster_id="g1", size=2, title=None),
+        doc("g2", DAY2, site="c.af")])
     write(output, "duplicates", f"lang=fa/date={DAY2}", [
         doc("g3", DAY2, site="c.af", cluster_id="g1", size=2, duplicate_of="g1")])
     write(output, "rejected", f"date={DAY2}", [rejection("r3", DAY2, "Decode", "undecodable")])
@@ -130,6 +132,7 @@ def test_clusters_histogram_and_largest(output):
     assert [(c.cluster_id, c.size, c.lang) for c in largest] == [
         ("a1", 4, "ar"), ("f1", 2, "fa"), ("g1", 2, "fa")]
     assert largest[0].title == HOSTILE_TITLE  # the leader's title, not a duplicate's
+    assert largest[2].title == "عنوان g3"  # a member's title when the leader has none
 
 
 def test_duplicate_rate_per_site_and_date(output):
@@ -238,6 +241,20 @@ def test_html_of_an_output_without_duplicates_or_rejections(tmp_path):
     assert "nothing recorded" in page
     assert [(s.label, s.remaining) for s in summary.funnel] == [
         ("input records", 1), ("kept documents", 1)]
+
+
+def test_files_without_newer_columns_read_as_empty(tmp_path):
+    output = tmp_path / "out"
+    folder = output / "documents" / f"lang=fa/date={DAY1}"
+    folder.mkdir(parents=True)
+    old_schema = pa.schema([f for f in SCHEMAS["documents"]
+                            if f.name not in ("repairs", "removed_lines", "site")])
+    pq.write_table(pa.Table.from_pylist([doc("f1", DAY1)], schema=old_schema),
+                   folder / "part-00000.parquet")
+    summary = summarize(str(output))
+    assert summary.rows == {(DAY1, "documents", "fa"): 1}
+    assert summary.removed == () and summary.repairs == ()
+    assert summary.duplicates_per_site == (("(no site)", 1, 0),)
 
 
 text_strategy = st.text(st.characters(blacklist_categories=("Cs",)), max_size=80)
