@@ -119,6 +119,7 @@ _SENTENCE_END = (".", "۔", "…", "؛", ";", "،", ",", ":", "：")
 _TITLE_PREFIX = regex.compile(r"^[^:：]{2,40}[:：]\s*\S")
 _QUOTED = regex.compile(r"[«»\"“”]")
 _DASH_SPLIT = regex.compile(r"\s*[-–—]\s*")
+_STRONG_CRUMB_SPLIT = regex.compile(r"\s+[»›>]\s+|\s*\|\s*")
 _CRUMB_SPLIT = regex.compile(r"\s+[|»›>/\-–—]\s+|\s*\|\s*")
 _WORD_RE = regex.compile(r"[\p{L}\p{N}]+")
 _ELLIPSIS_END = regex.compile(r"(\.\.+|…)\s*$")  # "..": a pause in Arabic headlines
@@ -273,16 +274,21 @@ def _is_share_bar(form: str, state: BoilerplateState) -> bool:
 
 
 def _is_site_name(form: str, state: BoilerplateState) -> bool:
-    """A top line that names the site whatever follows it: "<name> نیوز", "جريدة <name>"."""
+    """A top line that names the site whatever follows it: "<name> نیوز", "جريدة <name>",
+    or a breadcrumb with "|" or " » " ("site | section", "الرئيسية » أخبار")."""
     tokens = form.split()
-    return len(tokens) <= 3 and any(token.endswith(word) for token in tokens
-                                    for word in state.site_name_words)
+    if len(tokens) <= 3 and any(token.endswith(word) for token in tokens
+                                for word in state.site_name_words):
+        return True
+    crumbs = [c for c in _STRONG_CRUMB_SPLIT.split(form) if c]
+    return ("«" not in form and len(crumbs) >= 2 and len(tokens) <= 7
+            and all(word_count(c) <= 3 for c in crumbs))
 
 
 def _may_be_site_name(form: str) -> bool:
-    """One word, or a short breadcrumb ("site | section", "site - section"): a site name when a
-    title follows it, a title (or byline) otherwise."""
-    if len(_WORD_RE.findall(form)) == 1:
+    """Up to three words, or a short breadcrumb ("site - section"): a site name when a title
+    follows it, a title (or byline) otherwise."""
+    if len(_WORD_RE.findall(form)) <= 3:
         return True
     crumbs = [c for c in _CRUMB_SPLIT.split(form) if c]
     return ("«" not in form and len(crumbs) >= 2 and word_count(form) <= 7
@@ -324,17 +330,31 @@ class HeadlineBlock:
     score: float
 
 
-_LEADING_NUMBER = regex.compile(r"^\d+")
+_NUMBER_RUN = regex.compile(r"\d+")
 
 
 def _shared_prefix_share(lines: list[str]) -> float:
-    """Share of lines starting with the most common first word (digits as one symbol).
+    """Share of lines starting with the most common two words (any number as one symbol).
 
     A roster or results table ("55 کیلوگرم: ...", "60 کیلوگرم: ...") repeats its first word;
     a list of other stories' headlines does not.
     """
-    firsts = Counter(_LEADING_NUMBER.sub("#", fold(line)).split(" ", 1)[0] for line in lines)
+    firsts = Counter(" ".join(_NUMBER_RUN.sub("#", fold(line)).split(" ", 2)[:2]) for line in lines)
     return firsts.most_common(1)[0][1] / len(lines) if lines else 0.0
+
+
+_LIST_MARK = regex.compile(r"^\s*([-–•*▪●◦]|\(?\d{1,2}[-–.)]|[-–]\d{1,2})\s*\S")
+
+
+def _rhyme_share(lines: list[str]) -> float:
+    """Share of lines (all, or every other one) ending in the most common two letters: verse
+    rhymes, a list of unrelated headlines does not."""
+    best = 0.0
+    for group in (lines, lines[0::2], lines[1::2]):
+        endings = Counter(fold_key(line)[-2:] for line in group)
+        if len(group) >= 3:
+            best = max(best, endings.most_common(1)[0][1] / len(group))
+    return best
 
 
 def _block_score(lines: list[str], title_hits: int, after_end: bool, body_words: Counter) -> float:
@@ -344,13 +364,17 @@ def _block_score(lines: list[str], title_hits: int, after_end: bool, body_words:
     unrelated = sum(_body_overlap(line, body_words) < 0.5 for line in lines) / count
     styled = sum(bool(_TITLE_PREFIX.match(line) or _QUOTED.search(line)) for line in lines) / count
     repeated = _shared_prefix_share(lines) if count >= 3 else 0.0
+    listed = sum(bool(_LIST_MARK.match(line)) for line in lines) / count
+    rhymed = _rhyme_share(lines) if count >= 4 else 0.0
     return (0.35 * min(count, 8) / 8          # longer runs are rarely body text
             + 0.2 * max(0.0, 1 - spread)      # similar lengths
             + 0.35 * unrelated                # about other stories than the body
             + 0.1 * styled                    # "X: ..." prefixes and quotes
             + 0.5 * after_end                 # below a source credit / end marker / tag line
             + 1.0 * title_hits / count        # titles of other documents in the batch
-            - 1.0 * max(0.0, repeated - 0.3))  # a table or roster, not headlines
+            - 1.0 * max(0.0, repeated - 0.3)  # a table or roster, not headlines
+            - 0.4 * listed                    # bullets / numbers: the author's own list
+            - 1.5 * max(0.0, rhymed - 0.45))  # verse
 
 
 def lines_under_headings(lines: list[str], reasons: dict[int, str],
@@ -419,6 +443,29 @@ def find_headline_block(lines: list[str], reasons: dict[int, str], batch_titles:
         if not run or len(run) < cfg.headline_block_min_lines and len(hits) < len(run):
             return None
     return HeadlineBlock(tuple(run), score)
+
+
+# --- boilerplate glued to the first paragraph ---------------------------------------------------
+
+_DASH_BYLINE_PREFIX = regex.compile(
+    r"^((?:[^\s:：\-–]+ ?){1,3}[-–] ?){1,3}(?:[^\s:：\-–]+ ?){1,3}[:：]\s+(?=\S)")
+
+
+def split_inline_prefix(line: str, state: BoilerplateState) -> Optional[tuple[str, str, str]]:
+    """`(prefix, rest, reason)` when the first paragraph starts with a share bar or a
+    "name- site- city:" byline that lost its own line; None otherwise."""
+    tokens = line.split(" ")
+    consumed = 0
+    while consumed < len(tokens) and _fold_word(tokens[consumed]) in state.share_bar_words:
+        consumed += 1
+    if consumed >= 4 and consumed < len(tokens):
+        rest = " ".join(tokens[consumed:])
+        if is_prose(rest):
+            return " ".join(tokens[:consumed]), rest, "share_prompt"
+    found = _DASH_BYLINE_PREFIX.match(line)
+    if found and word_count(found.group()) <= 8 and is_prose(line[found.end():]):
+        return found.group().strip(), line[found.end():], "byline"
+    return None
 
 
 # --- classification -----------------------------------------------------------------------------
@@ -546,6 +593,13 @@ def classify_lines(lines: list[str], lang: str, state: BoilerplateState,
                 word_count(lines[i]) >= cfg.site_line_prose_words and ends_like_sentence(lines[i])):
             reasons[i] = "site_boilerplate"
 
+    # The first paragraph may start with a share bar or byline that lost its line break.
+    first_body = next((i for i in range(len(lines)) if i not in reasons and i != title_index), None)
+    prefix_removed: list[RemovedLine] = []
+    if first_body is not None and (split := split_inline_prefix(lines[first_body], state)):
+        prefix, lines[first_body], reason = split
+        prefix_removed.append(RemovedLine(prefix, reason))
+
     # 3. The trailing related-headline block, then tail-only kinds after the last paragraph.
     body_reasons = dict(reasons)
     if title_index is not None:
@@ -563,7 +617,7 @@ def classify_lines(lines: list[str], lang: str, state: BoilerplateState,
             reasons[i] = matched[0].reason
 
     kept = tuple(i for i in range(len(lines)) if i not in reasons and i != title_index)
-    removed = tuple(RemovedLine(lines[i], reasons[i]) for i in sorted(reasons))
+    removed = tuple(prefix_removed) + tuple(RemovedLine(lines[i], reasons[i]) for i in sorted(reasons))
     found_title = lines[title_index] if title_index is not None else None
     return Classified(title=found_title, kept=tuple(lines[i] for i in kept), kept_indices=kept,
                       removed=removed, credited_source=credited, site_name=site_name)
@@ -623,7 +677,7 @@ def strip_step(doc: Doc, state: BoilerplateState,
 
 def _join_paragraphs(original: str, verdict: Classified) -> str:
     """Kept lines in order, with one blank line where the input had blanks between kept lines."""
-    kept = set(verdict.kept_indices)
+    kept = dict(zip(verdict.kept_indices, verdict.kept))
     out: list[str] = []
     blank_seen = False
     index = -1
@@ -636,6 +690,6 @@ def _join_paragraphs(original: str, verdict: Classified) -> str:
         if index in kept:
             if blank_seen and out:
                 out.append("")
-            out.append(line)
+            out.append(kept[index])
             blank_seen = False
     return "\n".join(out)
