@@ -59,6 +59,17 @@ def test_exact_near_and_distinct_documents():
             lambda d: 0.4 <= d.similarity <= 1.0), equal_to([True, True]), label="similarity")
 
 
+def test_stats_composite_matches_pure_function():
+    from transforms.dedup.stats import DedupStats, dedup_stats
+    docs = [Doc(id="a", source="t", site="x", cluster_id="a", cluster_size=2),
+            Doc(id="b", source="t", site="x", cluster_id="a", duplicate_of="a", cluster_size=2),
+            Doc(id="c", source="t", cluster_id="c")]
+    expected = dedup_stats([{"id": d.id, "cluster_id": d.cluster_id,
+                             "duplicate_of": d.duplicate_of, "site": d.site} for d in docs])
+    with TestPipeline() as p:
+        assert_that(p | beam.Create(docs) | DedupStats(), equal_to([expected]))
+
+
 def test_components_match_union_find():
     edges = [(i, (i * 7 + 3) % 40) for i in range(40) if i != (i * 7 + 3) % 40]
     edges += [(100 + i, 101 + i) for i in range(12)]

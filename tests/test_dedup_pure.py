@@ -146,3 +146,16 @@ def test_star_rounds_report_unsettled_long_chain():
     assert unsettled > 0
     labels, unsettled = star_rounds_local(chain, 10)
     assert unsettled == 0 and set(labels.values()) == {0}
+
+
+def test_dedup_stats_report_clusters_and_site_rates():
+    from transforms.dedup.stats import dedup_stats
+    rows = [{"id": "a", "cluster_id": "a", "duplicate_of": None, "site": "x"},
+            {"id": "b", "cluster_id": "a", "duplicate_of": "a", "site": "x"},
+            {"id": "c", "cluster_id": "a", "duplicate_of": "a", "site": "y"},
+            {"id": "d", "cluster_id": "d", "duplicate_of": None}]
+    stats = dedup_stats(rows)
+    assert stats["largest_cluster"] == {"cluster_id": "a", "size": 3}
+    assert stats["cluster_size_histogram"] == {"1": 1, "3": 1}
+    assert stats["duplicate_rate_by_site"]["x"] == {"documents": 2, "duplicates": 1, "rate": 0.5}
+    assert stats["documents"] == 4 and stats["duplicates"] == 2

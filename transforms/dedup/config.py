@@ -30,13 +30,13 @@ class DedupConfig:
       component_rounds: large-star + small-star round pairs; the run fails loudly if the graph
         has not converged after them.
     """
-    shingle_size: int = 5
+    shingle_size: int = 3
     num_perm: int = 128
     lsh_threshold: float = 0.3
     bands: int = 0
     rows: int = 0
     seed: int = 1
-    jaccard_threshold: float = 0.4
+    jaccard_threshold: float = 0.45
     containment_threshold: float = 0.8
     min_containment_shingles: int = 20
     member_jaccard_floor: float = 0.15

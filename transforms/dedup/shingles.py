@@ -1,10 +1,11 @@
 """Word shingles of folded text, hashed to sorted 64-bit integers.
 
 Shingles are built on `transforms.folding.fold` output, so harakat, tatweel, ZWNJ and the
-Arabic/Persian yeh/kaf/alef variants cannot hide a duplicate. Tokens come from the `regex`
-module's Unicode classes (`re`'s `\\W` splits words at combining marks, and ASCII classes see
-no Arabic at all). Digits are kept as digits: bulletins that differ only in their figures are
-different documents.
+Arabic/Persian yeh/kaf/alef variants cannot hide a duplicate. Tokens are the words `fold`
+separates with the `regex` module's Unicode classes (`[^\\p{L}\\p{Nd}]+` becomes one space, after
+marks are removed), so splitting its output on spaces is the Unicode tokenization (`re`'s `\\W`
+splits words at combining marks, and ASCII classes see no Arabic at all). Digits are kept as
+digits: bulletins that differ only in their figures are different documents.
 
 Folding deletes ZWNJ, so `می‌شود` becomes `میشود`, but a copy that typed the ZWNJ as a space
 yields `می شود`. Persian inflectional particles standing alone as tokens are therefore glued to
@@ -13,12 +14,9 @@ their neighbour, giving one token for all three spellings.
 from __future__ import annotations
 
 import numpy as np
-import regex
 import xxhash
 
 from transforms.folding import fold
-
-_TOKEN = regex.compile(r"[\p{L}\p{M}\p{Nd}]+")
 
 # Folded spellings (Persian yeh) of particles that Persian writes joined with ZWNJ.
 _GLUE_TO_NEXT = frozenset({"می", "نمی"})
@@ -34,7 +32,7 @@ def tokens(text: str) -> list[str]:
     >>> tokens("کتاب‌ها می شود")
     ['کتابها', 'میشود']
     """
-    words = _TOKEN.findall(fold(text))
+    words = fold(text).split()
     glued: list[str] = []
     pending_prefix = ""
     for word in words:
@@ -60,7 +58,8 @@ def _word_ngrams(words: list[str], n: int) -> list[str]:
     return [" ".join(words[i:i + n]) for i in range(len(words) - n + 1)]
 
 
-def _hash_all(strings: list[str]) -> np.ndarray:
+def hash_shingles(strings: list[str]) -> np.ndarray:
+    """Sorted unique xxh3-64 hashes (fixed seed) of shingle strings."""
     hashes = [xxhash.xxh3_64_intdigest(s.encode("utf-8"), SHINGLE_SEED) for s in strings]
     return np.unique(np.array(hashes, dtype=np.uint64))
 
@@ -78,7 +77,7 @@ def shingles(text: str, n: int = 5) -> list[str]:
 
 def shingle_hashes(text: str, n: int = 5) -> np.ndarray:
     """Sorted unique xxh3-64 hashes of the shingles: the exact set used for verification."""
-    return _hash_all(shingles(text, n))
+    return hash_shingles(shingles(text, n))
 
 
 def exact_key(text: str) -> int:
@@ -90,7 +89,7 @@ def fingerprint(text: str, n: int = 5) -> tuple[int, np.ndarray]:
     """(exact key, shingle hashes) from one tokenization; both empty-safe."""
     words = tokens(text)
     exact = xxhash.xxh3_64_intdigest(" ".join(words).encode("utf-8"), SHINGLE_SEED)
-    return exact, _hash_all(_word_ngrams(words, n))
+    return exact, hash_shingles(_word_ngrams(words, n))
 
 
 def pack(hashes: np.ndarray) -> bytes:
