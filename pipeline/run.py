@@ -13,12 +13,11 @@ import sys
 import time
 from pathlib import Path
 
-import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
 
 from pipeline.config import ConfigError, load_config
 from pipeline.graph import RunSpec, build_graph
-from pipeline.runners import pipeline_options
+from pipeline.runners import run_pipeline
 from pipeline.report import build_report, print_summary, write_report
 from transforms.read import expand_input, is_input_path
 from transforms.write import commit_staged
@@ -109,10 +108,7 @@ def run(argv: list[str] | None = None) -> int:
     LOG.info("deduplicating against %d index files of earlier dates", len(earlier_index))
     spec = RunSpec(input_pattern=pattern, staging_root=staging, run_date=run_date,
                    earlier_index_files=earlier_index)
-    pipeline = beam.Pipeline(options=pipeline_options(beam_args))
-    build_graph(pipeline, spec, config)
-    result = pipeline.run()
-    result.wait_until_finish()
+    result = run_pipeline(beam_args, lambda pipeline: build_graph(pipeline, spec, config))
     LOG.info("pipeline finished; committing %s", run_date)
 
     committed = commit_staged(staging, args.output, DATASETS, run_date)

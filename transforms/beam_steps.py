@@ -43,6 +43,10 @@ class _StepDoFn(beam.DoFn):
         self._rejected = Metrics.counter(METRICS_NAMESPACE, f"{name}.rejected")
         self._changed = Metrics.counter(METRICS_NAMESPACE, f"{name}.changed")
 
+    def __getstate__(self):
+        # Built state (models) stays on its worker: Dask re-pickles set-up DoFns for side inputs.
+        return {**self.__dict__, "_state": None}
+
     def setup(self):
         if self._setup_fn is not None:
             self._state = self._setup_fn(*self._args)
