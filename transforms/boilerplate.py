@@ -312,6 +312,11 @@ _ARTICLE_END_REASONS = frozenset({"source_credit", "end_marker", "tag_line", "sh
                                   "site_boilerplate"})
 
 
+# Page furniture that may sit between the list and the end, or inside the list's tail.
+_PROMPT_REASONS = frozenset({"share_prompt", "comment_prompt", "follow_prompt", "promo",
+                             "navigation", "site_boilerplate"})
+
+
 def _content_words(line: str) -> set[str]:
     return {w for w in fold(line).split() if len(w) > _STOP_LEN}
 
@@ -351,8 +356,8 @@ def _rhyme_share(lines: list[str]) -> float:
     rhymes, a list of unrelated headlines does not."""
     best = 0.0
     for group in (lines, lines[0::2], lines[1::2]):
-        endings = Counter(fold_key(line)[-2:] for line in group)
-        if len(group) >= 3:
+        if len(group) >= 4:
+            endings = Counter(fold_key(line)[-2:] for line in group)
             best = max(best, endings.most_common(1)[0][1] / len(group))
     return best
 
@@ -365,7 +370,7 @@ def _block_score(lines: list[str], title_hits: int, after_end: bool, body_words:
     styled = sum(bool(_TITLE_PREFIX.match(line) or _QUOTED.search(line)) for line in lines) / count
     repeated = _shared_prefix_share(lines) if count >= 3 else 0.0
     listed = sum(bool(_LIST_MARK.match(line)) for line in lines) / count
-    rhymed = _rhyme_share(lines) if count >= 4 else 0.0
+    rhymed = _rhyme_share(lines)
     return (0.35 * min(count, 8) / 8          # longer runs are rarely body text
             + 0.2 * max(0.0, 1 - spread)      # similar lengths
             + 0.35 * unrelated                # about other stories than the body
@@ -374,7 +379,7 @@ def _block_score(lines: list[str], title_hits: int, after_end: bool, body_words:
             + 1.0 * title_hits / count        # titles of other documents in the batch
             - 1.0 * max(0.0, repeated - 0.3)  # a table or roster, not headlines
             - 0.4 * listed                    # bullets / numbers: the author's own list
-            - 1.5 * max(0.0, rhymed - 0.45))  # verse
+            - 1.5 * max(0.0, rhymed - 0.5))   # verse
 
 
 def lines_under_headings(lines: list[str], reasons: dict[int, str],
@@ -408,10 +413,13 @@ def find_headline_block(lines: list[str], reasons: dict[int, str], batch_titles:
     while index >= 0:
         reason = reasons.get(index)
         if reason is not None:
-            if run:
+            # A headline that recurs across the site's pages stays part of the run.
+            recurring_headline = reason == "site_boilerplate" and is_headline_like(lines[index], cfg)
+            if run and not recurring_headline and (
+                    reason not in _PROMPT_REASONS or len(run) >= cfg.headline_block_min_lines):
                 after_end = reason in _ARTICLE_END_REASONS
                 break
-            index -= 1
+            index -= 1  # trailing prompts, or one stray line below a prompt: keep walking
             continue
         if not is_headline_like(lines[index], cfg) or (
                 own_title_key and own_title_key in fold_key(lines[index])):

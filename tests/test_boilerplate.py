@@ -1,0 +1,238 @@
+"""Boilerplate stripping: seeds as labelled, generic kinds, the headline block, corpus signals."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import apache_beam as beam
+import pytest
+from apache_beam.testing.test_pipeline import TestPipeline
+from apache_beam.testing.util import assert_that, equal_to
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from transforms.beam_steps import ApplyStep, is_doc
+from transforms.boilerplate import (BoilerplateConfig, classify_lines, ends_like_sentence,
+                                    line_hash, load_boilerplate, load_patterns, site_key,
+                                    strip_step)
+from transforms.boilerplate_beam import CorpusBoilerplateSignals
+from transforms.folding import fold_key
+from transforms.model import Doc, Reject
+from transforms.normalize import basic_normalize, normalize_for
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+SEEDS = Path(__file__).resolve().parent / "data" / "seeds"
+STATE = load_boilerplate(BoilerplateConfig())
+
+AR_BODY = ("أعلنت الوزارة اليوم عن خطة جديدة لتطوير الخدمات في جميع المناطق خلال العام المقبل، "
+           "وقال المتحدث الرسمي إن الخطة تشمل عدة مراحل تبدأ الشهر القادم.")
+FA_BODY = ("وزیر آموزش و پرورش امروز در نشست خبری از برنامه تازه این وزارتخانه برای سال آینده "
+           "خبر داد و گفت این برنامه در چند مرحله اجرا می‌شود.")
+
+
+def removed_reasons(verdict):
+    return [(line.text, line.reason) for line in verdict.removed]
+
+
+def seed_lines(name: str, lang: str) -> list[str]:
+    text, _ = basic_normalize((SEEDS / name).read_text(encoding="utf-8"))
+    text, _ = normalize_for(lang, text)
+    return text.split("\n")
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in SEEDS.glob("*.txt")))
+def test_seeds_remove_exactly_the_labelled_lines(name):
+    expected = json.loads((SEEDS / "expected.json").read_text(encoding="utf-8"))["seeds"][name]
+    verdict = classify_lines(seed_lines(name, expected["lang"]), expected["lang"], STATE)
+    removed = sorted(fold_key(line.text) for line in verdict.removed)
+    assert removed == sorted(fold_key(t) for t in expected["boilerplate_text"].values())
+    title = expected.get("title")
+    assert (fold_key(verdict.title) if verdict.title else None) == (fold_key(title) if title else None)
+
+
+def test_seed_003_keeps_agency_and_site_name():
+    verdict = classify_lines(seed_lines("003_8cb5c2daadf7745d.txt", "fa"), "fa", STATE)
+    assert verdict.credited_source == "خبرگزاری مهر"
+    assert verdict.site_name == "میرنیوز"
+    assert {line.reason for line in verdict.removed} == {"site_name", "source_credit",
+                                                         "related_headlines"}
+
+
+@pytest.mark.parametrize("line, reason", [
+    ("بقلم: سامي الحربي", "byline"),
+    ("نویسنده: رضا کریمی", "byline"),
+    ("تاريخ النشر: 2015-07-26 10:15", "dateline"),
+    ("الرياض 26 شوال 1436 هـ الموافق 11 أغسطس 2015 م واس", "dateline"),
+])
+def test_head_kinds_after_the_title(line, reason):
+    verdict = classify_lines(["عنوان الخبر عن خطة الوزارة الجديدة", line, AR_BODY], "ar", STATE)
+    assert verdict.title == "عنوان الخبر عن خطة الوزارة الجديدة"
+    assert removed_reasons(verdict) == [(line, reason)]
+
+
+@pytest.mark.parametrize("line, reason", [
+    ("المصدر: رويترز", "source_credit"),
+    ("منبع : ايسنا", "source_credit"),
+    ("شارك المقال", "share_prompt"),
+    ("فيسبوك تويتر واتساب", "share_prompt"),
+    ("اترك تعليقك", "comment_prompt"),
+    ("نظرات کاربران", "comment_prompt"),
+    ("ما را در اینستاگرام دنبال کنید", "follow_prompt"),
+    ("عضویت در کانال تلگرامی ورزش", "promo"),
+    ("للتواصل أرسل SMS إلى 88000", "promo"),
+    ("الوسوم: النفط، الأسواق", "tag_line"),
+    ("انتهاي پيام/م", "end_marker"),  # legacy Arabic yeh in Persian
+    ("// يتبع //", "end_marker"),
+    ("عکس: علی محمدی", "photo_credit"),
+])
+def test_anywhere_kinds_at_the_end(line, reason):
+    verdict = classify_lines([FA_BODY, FA_BODY.replace("امروز", "دیروز"), line], "fa", STATE)
+    assert removed_reasons(verdict) == [(line, reason)]
+
+
+def test_source_credit_agency_is_kept():
+    verdict = classify_lines([AR_BODY, "المصدر : وكالة الأنباء السعودية"], "ar", STATE)
+    assert verdict.credited_source == "وكالة الأنباء السعودية"
+
+
+def test_related_headline_block_after_a_heading_and_without_one():
+    headlines = ["ارتفاع أسعار النفط في الأسواق العالمية", "الهلال يفوز على النصر في الديربي",
+                 "وزير الصحة: لا إصابات جديدة بكورونا", "افتتاح معرض الكتاب الدولي في جدة",
+                 "«الأرصاد» تتوقع أمطارا على المنطقة الجنوبية"]
+    body = [AR_BODY, "وأضاف أن المشروعات ستنفذ بالتعاون مع القطاع الخاص في المرحلة الأولى."]
+    with_heading = classify_lines(body + ["أخبار ذات صلة"] + headlines[:2], "ar", STATE)
+    assert [r for _, r in removed_reasons(with_heading)] == ["related_heading"] + [
+        "related_headlines"] * 2
+    without = classify_lines(body + headlines, "ar", STATE)
+    assert [line for line, _ in removed_reasons(without)] == headlines
+    assert list(without.kept) == body
+
+
+def test_batch_titles_make_a_short_block_count():
+    headlines = ["ترامپ به اروپا سفر می‌کند", "قیمت طلا کاهش یافت"]
+    lines = [FA_BODY] + headlines
+    assert classify_lines(lines, "fa", STATE).removed == ()
+    titles = frozenset(line_hash(h) for h in headlines)
+    verdict = classify_lines(lines, "fa", STATE, batch_titles=titles)
+    assert [r for _, r in removed_reasons(verdict)] == ["related_headlines"] * 2
+
+
+def test_short_body_lists_and_verse_stay():
+    intro = "وقد أعلن الاتحاد أسماء اللاعبين المختارين للمعسكر على النحو التالي:"
+    roster = [f"{w} كيلوغرام: لاعب رقم {w} من نادي المدينة" for w in (55, 60, 66, 74, 84)]
+    assert classify_lines([AR_BODY, intro] + roster, "ar", STATE).removed == ()
+    verse = ["يا ليل طال السهر والقلب مشتاق", "والدمع فوق الخد مثل المطر راق",
+             "والشوق يسري في عروقي بلا فراق", "والنجم يشهد ما جرى بين العشاق"]
+    assert classify_lines([AR_BODY] + verse, "ar", STATE).removed == ()
+
+
+def test_jsonl_title_repeated_in_text():
+    verdict = classify_lines(["عنوان مكرر في النص", AR_BODY], "ar", STATE, has_title=True,
+                             title="عنوان مكرر في النص")
+    assert verdict.title is None
+    assert removed_reasons(verdict) == [("عنوان مكرر في النص", "repeated_title")]
+
+
+def test_site_common_lines_are_removed_but_recurring_sentences_kept():
+    odd_line = "کاری از گروه فلان"  # no pattern names it
+    common = frozenset({line_hash(odd_line), line_hash(FA_BODY)})
+    verdict = classify_lines([FA_BODY, odd_line], "fa", STATE, site_common_lines=common)
+    assert removed_reasons(verdict) == [(odd_line, "site_boilerplate")]
+
+
+def test_inline_share_bar_is_cut_from_the_first_paragraph():
+    verdict = classify_lines(["شارك من خلال تويتر فيسبوك جوجل بلس اكتب رأيك " + AR_BODY], "ar",
+                             STATE)
+    assert verdict.kept == (AR_BODY,)
+    assert removed_reasons(verdict)[0][1] == "share_prompt"
+
+
+def test_arabic_script_terminal_punctuation():
+    assert ends_like_sentence("گفت: «ما آماده‌ایم.»")
+    assert ends_like_sentence("وقال الوزير ذلك؛")
+    assert not ends_like_sentence("هل تنجح الخطة؟")
+    assert not ends_like_sentence("«پوتین» با طرح آتش‌بس موافقت کرد")
+
+
+def test_strip_step_sets_title_site_credit_and_rejects_empty():
+    doc = Doc(id="x", source="in/site/x.txt", lang="fa",
+              text="میرنیوز\nعنوان خبر امروز درباره مدارس\n" + FA_BODY + "\nمنبع : خبرگزاری مهر")
+    out = strip_step(doc, STATE)
+    assert (out.title, out.title_from_text, out.site, out.credited_source) == (
+        "عنوان خبر امروز درباره مدارس", True, "میرنیوز", "خبرگزاری مهر")
+    assert out.text == FA_BODY
+    assert [r.reason for r in out.removed_lines] == ["site_name", "source_credit"]
+    with pytest.raises(Reject) as rejected:
+        strip_step(Doc(id="y", source="in/y.txt", text="شارك المقال\nاترك تعليقك", lang="ar"),
+                   STATE)
+    assert rejected.value.reason == "empty_after_cleaning"
+
+
+def test_site_key_uses_site_or_folder():
+    assert site_key(Doc(id="a", source="in/x.jsonl:3", site="Okaz")) == "site:okaz"
+    assert site_key(Doc(id="a", source="in/farsnews/a.txt")) == "dir:in/farsnews"
+    assert site_key(Doc(id="a", source="in/batch.jsonl:7")) == "dir:in"
+
+
+def test_patterns_file_is_packaged_and_valid():
+    data = load_patterns()
+    assert {"byline", "source_credit", "share_prompt", "related_heading"} <= set(data["kinds"])
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.text(alphabet="ابتثجحخدذرزسشصضطظعغفقكلمنهويیک ،.:؟»«0123456789-|",
+                        max_size=60), max_size=12))
+def test_classify_never_fails_and_only_drops_or_trims_lines(lines):
+    verdict = classify_lines(lines, "ar", STATE)
+    source = [line.strip() for line in lines if line.strip()]
+    assert len(verdict.kept) + (verdict.title is not None) <= len(source)
+    assert all(any(line.endswith(kept) for line in source) for kept in verdict.kept)
+    assert all(removed.reason for removed in verdict.removed)
+
+
+def test_corpus_signals_composite_feeds_the_step():
+    cfg = BoilerplateConfig(site_line_min_docs=2)
+    docs = [Doc(id=f"d{i}", source=f"in/a/d{i}.txt", lang="fa",
+                text=f"عنوان خبر شماره {i} امروز\n{FA_BODY} {i}\nکاری از گروه فلان")
+            for i in range(3)]
+    with TestPipeline() as p:
+        created = p | beam.Create(docs)
+        signals = created | CorpusBoilerplateSignals(cfg)
+        stripped = (created | ApplyStep("Strip", strip_step, cfg, setup=load_boilerplate,
+                                        side_inputs=signals.side_inputs())
+                    | beam.Filter(is_doc))
+        assert_that(signals.site_common_lines | beam.MapTuple(lambda s, h: (s, len(h))),
+                    equal_to([("dir:in/a", 1)]), label="CommonLines")
+        assert_that(signals.batch_titles | beam.Map(len), equal_to([3]), label="Titles")
+        assert_that(stripped | beam.Map(lambda d: (d.id, [r.reason for r in d.removed_lines])),
+                    equal_to([(f"d{i}", ["site_boilerplate"]) for i in range(3)]),
+                    label="Stripped")
+
+
+@pytest.mark.skipif(not (SHARED / "devkit" / "boilerplate").is_dir(), reason="no ../shared")
+def test_devkit_boilerplate_set_quality():
+    """The kit's injected set, classified directly (no corpus signals)."""
+    import sys
+    sys.path.insert(0, str(SHARED / "devkit"))
+    from textkey import fold_key as kit_key
+    folder = SHARED / "devkit" / "boilerplate"
+    labels = json.loads((folder / "labels.json").read_text(encoding="utf-8"))["articles"]
+    removed = total = kept = content = 0
+    for article_id, article in labels.items():
+        raw = (folder / f"{article_id}.txt").read_text(encoding="utf-8").split("\n")
+        text, _ = basic_normalize("\n".join(raw))
+        text, _ = normalize_for(article["lang"], text)
+        verdict = classify_lines(text.split("\n"), article["lang"], STATE)
+        out = {kit_key(x) for x in ([verdict.title] if verdict.title else []) + list(verdict.kept)}
+        for number, line in enumerate(raw, 1):
+            key = kit_key(line)
+            if not key:
+                continue
+            if number in article["boilerplate_lines"]:
+                total += 1
+                removed += key not in out
+            else:
+                content += 1
+                kept += key in out or any(key in o for o in out)
+    assert removed / total >= 0.98
+    assert kept / content >= 0.995
