@@ -421,14 +421,18 @@ def find_headline_block(lines: list[str], reasons: dict[int, str], batch_titles:
                 break
             index -= 1  # trailing prompts, or one stray line below a prompt: keep walking
             continue
-        if not is_headline_like(lines[index], cfg) or (
-                own_title_key and own_title_key in fold_key(lines[index])):
+        line = lines[index]
+        one_word_title = word_count(line) == 1 and not ends_like_sentence(line)
+        if not (is_headline_like(line, cfg) or one_word_title) or (
+                own_title_key and own_title_key in fold_key(line)):
             break
         run.append(index)
         index -= 1
+    run.reverse()
+    while run and word_count(lines[run[0]]) == 1:  # a one-word line above the run stays body
+        run.pop(0)
     if not run:
         return None
-    run.reverse()
     above = run[0] - 1
     if not after_end and above >= 0 and above not in reasons and last_mark(lines[above]) in ":：":
         return None
@@ -576,8 +580,8 @@ def classify_lines(lines: list[str], lang: str, state: BoilerplateState,
             site_name = site_name or _site_label(line)
         elif reason is not None and reason != "site_name":
             reasons[index] = reason
-        elif _is_byline_shape(form) and (title_decided or is_prose(lines[index + 1])
-                                         if index + 1 < len(lines) else False):
+        elif _is_byline_shape(form) and (
+                title_decided or index + 1 < len(lines) and is_prose(lines[index + 1])):
             reasons[index] = "byline"
         elif take_anywhere(index):
             pass
