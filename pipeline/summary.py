@@ -299,6 +299,14 @@ def _clip(text: str | None, width: int) -> str:
     return text + "…"
 
 
+def _cell(text: str | None, width: int, align: str = "<") -> str:
+    """`text` clipped and padded to exactly `width` terminal cells (str padding counts code
+    points, which misaligns wide and combining characters)."""
+    text = _clip(text, width)
+    pad = " " * (width - _width(text))
+    return text + pad if align == "<" else pad + text
+
+
 def _rate(documents: int, duplicates: int) -> str:
     total = documents + duplicates
     return f"{100 * duplicates / total:5.1f}%" if total else "    -"
@@ -319,7 +327,7 @@ def render_text(summary: Summary) -> str:
 
     langs = _langs(summary)[:8]
     out.append("Rows per date, dataset and language")
-    out.append(f"  {'date':<11}{'dataset':<11}" + "".join(f"{_clip(l, 7):>8}" for l in langs)
+    out.append(f"  {'date':<11}{'dataset':<11}" + "".join(_cell(l, 8, ">") for l in langs)
                + f"{'total':>9}")
     for date in dates:
         out.append(f"  {date:<11}{'input':<11}{'':>{8 * len(langs)}}"
@@ -338,28 +346,28 @@ def render_text(summary: Summary) -> str:
         drop = stage.remaining - (stage.remaining if previous is None else previous)
         drop = f"{drop:+9}" if drop else f"{'':9}"
         changed = f"   changed {stage.changed}" if stage.changed else ""
-        out.append(f"  {_clip(stage.label, 28):<28}{stage.remaining:>9}{drop}{changed}")
+        out.append(f"  {_cell(stage.label, 28)}{stage.remaining:>9}{drop}{changed}")
         previous = stage.remaining
 
     out += ["", f"  {'Rejection reasons':<40}{'step':<24}{'rows':>9}"]
-    out += [f"  {_clip(reason, 39):<40}{_clip(step, 23):<24}{n:>9}"
+    out += [f"  {_cell(reason, 39)} {_cell(step, 23)} {n:>9}"
             for step, reason, n in summary.rejected] or ["  (none)"]
     out += ["", f"  {'Removed lines by reason':<40}{'lines':>9}{'documents':>12}"]
-    out += [f"  {_clip(reason, 39):<40}{lines:>9}{docs:>12}"
+    out += [f"  {_cell(reason, 39)} {lines:>9}{docs:>12}"
             for reason, lines, docs in summary.removed] or ["  (none)"]
     out += ["", f"  {'Repairs applied':<40}{'documents':>9}"]
-    out += [f"  {_clip(name, 39):<40}{n:>9}" for name, n in summary.repairs] or ["  (none)"]
+    out += [f"  {_cell(name, 39)} {n:>9}" for name, n in summary.repairs] or ["  (none)"]
 
     out += ["", "Clusters by size: " + "  ".join(f"{label}: {n}"
                                                   for label, n in summary.cluster_sizes)]
     out.append(f"  {'Largest clusters':<17}{'size':>6}  {'lang':<5} {'cluster_id':<24} title")
-    out += [f"  {'':<17}{c.size:>6}  {_clip(c.lang, 5):<5} {_clip(c.cluster_id, 24):<24} "
+    out += [f"  {'':<17}{c.size:>6}  {_cell(c.lang, 5)} {_cell(c.cluster_id, 24)} "
             f"{_clip(c.title or '(no title)', 42)}"
             for c in summary.largest_clusters] or ["  (no duplicates)"]
 
     out += ["", f"  {'Duplicate rate per site':<44}{'documents':>11}{'duplicates':>11}"
                 f"{'rate':>8}"]
-    out += [f"  {_clip(site, 43):<44}{docs:>11}{dups:>11}{_rate(docs, dups):>8}"
+    out += [f"  {_cell(site, 43)} {docs:>11}{dups:>11}{_rate(docs, dups):>8}"
             for site, docs, dups in summary.duplicates_per_site[:10]]
     if len(summary.duplicates_per_site) > 10:
         out.append(f"  … and {len(summary.duplicates_per_site) - 10} more sites")
