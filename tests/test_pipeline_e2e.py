@@ -82,7 +82,7 @@ def test_variants_are_repaired_into_duplicates_of_their_seed(sample_run):
                 "003_as_utf16": "003_8cb5c2daadf7745d",
                 "001_mojibake_cp1256": "001_24c8fc7dcc9ac8e7",
                 "000_republished": "000_189b450469c21532",
-                "004_ed85480cc3e6e9f2": "feed-004"}  # the feed has the earlier `published`
+                "feed-004": "004_ed85480cc3e6e9f2"}
     for variant, seed in expected.items():
         assert duplicates.loc[variant, "duplicate_of"] == seed, variant
         assert duplicates.loc[variant, "cluster_id"] == documents.loc[seed, "cluster_id"]

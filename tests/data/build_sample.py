@@ -43,7 +43,7 @@ def sample_files() -> dict[str, bytes]:
     feed = [
         json.dumps({"id": "feed-004", "title": title.strip(), "text": body.strip(),
                     "url": "https://example.af/news/blinken-lavrov?utm_source=feed",
-                    "site": "example.af", "published": "2021-05-20", "lang": None},
+                    "site": "example.af"},
                    ensure_ascii=False),
         '{"id": "feed-broken", "text": "بلینکن و لاوروف',
         json.dumps({"id": "feed-no-text", "title": title.strip()}, ensure_ascii=False),
