@@ -1,8 +1,15 @@
 """Near-duplicate detection: word shingles of folded text, MinHash LSH candidates, exact
 verification, connected components in Beam, and a deterministic kept document per cluster.
 
-Public API: `DedupConfig`, `Deduplicate`, `DeduplicateWithIndex`, `INDEX_SCHEMA`, `DedupStats`,
-`dedup_stats`, and the pure functions used by tests and benchmarks.
+Public API (import from the submodules; this package import stays light for config loading):
+- `config.DedupConfig` - the `dedup:` config section;
+- `beam.Deduplicate(cfg, earlier_index=None)` - docs -> docs with dedup fields;
+  `beam.DeduplicateWithIndex(cfg, run_date, earlier_index=None)` - `{"docs", "index"}`;
+- `index.INDEX_SCHEMA` - pyarrow schema of the index rows (`index/date=<run_date>/`);
+- `stats.DedupStats()` / `stats.dedup_stats(rows)` - run-report diagnostics;
+- pure functions: `shingles.shingles/tokens/shingle_hashes`, `signatures.signature`,
+  `verify.jaccard/overlap/judge`, `select.choose_kept/assign_component`,
+  `components.connected_components_local/star_rounds_local`, `local.deduplicate_local`.
 """
 from transforms.dedup.config import DedupConfig
 
