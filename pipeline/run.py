@@ -19,6 +19,7 @@ from pipeline.config import ConfigError, load_config
 from pipeline.graph import RunSpec, build_graph
 from pipeline.runners import run_pipeline
 from pipeline.report import build_report, print_summary, write_report
+from transforms.beam_steps import STEP_FAILED
 from transforms.read import expand_input, is_input_path
 from transforms.write import commit_staged
 
@@ -119,6 +120,11 @@ def run(argv: list[str] | None = None) -> int:
     report_path = write_report(args.output, run_date, report)
     shutil.rmtree(Path(args.output) / "_staging", ignore_errors=True)
     print_summary(report, args.output, report_path)
+    failed = report["rejected_per_reason"].get(STEP_FAILED, 0)
+    if failed:
+        print(f"khabar: warning: {failed} documents were rejected because a step raised an "
+              f"error (reason '{STEP_FAILED}'); see rejected/date={run_date}/ for details",
+              file=sys.stderr)
     if not report["invariant"]["holds"]:
         print(f"khabar: {report['invariant']['message']}", file=sys.stderr)
         return 3

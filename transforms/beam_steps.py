@@ -16,6 +16,9 @@ from apache_beam.metrics import Metrics
 from transforms.model import Doc, Reject, Rejection
 
 METRICS_NAMESPACE = "khabar"
+# Rejection reason for a document on which a step raised something other than `Reject`: a bug
+# to fix, reported loudly by the run, but never a reason to lose the other documents.
+STEP_FAILED = "step_failed"
 
 
 def is_doc(element: Any) -> bool:
@@ -27,7 +30,7 @@ def is_rejection(element: Any) -> bool:
 
 
 class _StepDoFn(beam.DoFn):
-    """Applies `step(doc, *args)`; a `Reject` becomes a `Rejection` naming this step.
+    """Applies `step(doc, *args)`; a `Reject` (or any error) becomes a `Rejection` naming this step.
 
     `setup_fn`, when given, builds costly state once per worker (compiled patterns, models) and
     its result is passed to the step as its first extra argument.
@@ -42,6 +45,7 @@ class _StepDoFn(beam.DoFn):
         self._processed = Metrics.counter(METRICS_NAMESPACE, f"{name}.processed")
         self._rejected = Metrics.counter(METRICS_NAMESPACE, f"{name}.rejected")
         self._changed = Metrics.counter(METRICS_NAMESPACE, f"{name}.changed")
+        self._failed = Metrics.counter(METRICS_NAMESPACE, f"{name}.failed")
 
     def __getstate__(self):
         # Built state (models) stays on its worker: Dask re-pickles set-up DoFns for side inputs.
@@ -63,6 +67,12 @@ class _StepDoFn(beam.DoFn):
             Metrics.counter(METRICS_NAMESPACE,
                             f"{self._name}.rejected.{rejection.reason}").inc()
             yield Rejection.of(element, rejection.reason, rejection.detail, self._name)
+            return
+        except Exception as error:  # a bug met by one document must not sink the whole run
+            self._failed.inc()
+            yield Rejection.of(element, STEP_FAILED,
+                               f"{self._name} raised {type(error).__name__}: {error}"[:1000],
+                               self._name)
             return
         # Counted only after success: Beam keeps counts made before an exception.
         self._processed.inc()
