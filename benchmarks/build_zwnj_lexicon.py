@@ -7,12 +7,13 @@ held out when the first 8 hex digits of sha1(its text) mod 5 == 0, about 20% of 
 Hashing the text, not the id, keeps the corpus's exact-duplicate articles on one side.
 
 What is counted, on the training records that use ZWNJ at all (a record written without any ZWNJ
-says nothing about which joined forms are real words; keeping only the records that pass
-`kept_zwnj` was tried and scored lower, for lack of data): every Arabic-script word after the
+says nothing about which joined forms are real words): every Arabic-script word after the
 pipeline's own Persian normalization (basic normalization, ي/ك -> ی/ک, ZWNJ spacing), and every
-run of 2-3 space-separated words whose ZWNJ-joined form is itself a counted word. Plain words
-seen once are dropped unless a ZWNJ form has the same letters; ZWNJ forms are all kept. The file
-holds word forms and counts only, no running text.
+run of 2-3 space-separated words whose ZWNJ-joined form is itself a counted word. Each form gets
+two counts: over all those records, and over the "careful" ones that pass `kept_zwnj`. A record
+that writes "می شود" lost ZWNJs as spaces, so only careful text shows which affixes are never
+written apart (bound: می, نمی, ها, های...); the full count gives coverage for everything else. Plain words seen once are dropped unless a ZWNJ form has the same letters; ZWNJ forms
+are all kept. The file holds word forms and counts only, no running text.
 """
 from __future__ import annotations
 
@@ -63,14 +64,13 @@ def persian_clean(text: str) -> str:
     return tidy_zwnj(text)[0]
 
 
-def count_forms(texts) -> dict[str, int]:
+def count_forms(cleaned_texts) -> collections.Counter:
+    """Word and spaced-run counts over Persian-cleaned texts that hold ZWNJs."""
     words: collections.Counter = collections.Counter()
-    cleaned = [persian_clean(t) for t in texts]
-    cleaned = [t for t in cleaned if ZWNJ in t]
-    for text in cleaned:
+    for text in cleaned_texts:
         words.update(m.group() for m in _ARABIC_WORD.finditer(text))
     spaced: collections.Counter = collections.Counter()
-    for text in cleaned:
+    for text in cleaned_texts:
         pieces = WORD_RUN.split(text)
         words_in_text, separators = pieces[1::2], pieces[2::2]
         for n in (2, 3):
@@ -79,10 +79,17 @@ def count_forms(texts) -> dict[str, int]:
                 if all(sep == " " for sep in separators[i:i + n - 1]) \
                         and not any(ZWNJ in p for p in parts) and words.get(ZWNJ.join(parts)):
                     spaced[" ".join(parts)] += 1
-    zwnj_letters = {w.replace(ZWNJ, "") for w in words if ZWNJ in w}
-    kept = {w: n for w, n in words.items() if ZWNJ in w or n >= 2 or w in zwnj_letters}
-    kept.update(spaced)
-    return kept
+    return words + spaced
+
+
+def lexicon_rows(texts) -> dict[str, tuple[int, int]]:
+    """form -> (count in records with ZWNJs, count in the careful ones among them)."""
+    cleaned = [t for t in map(persian_clean, texts) if ZWNJ in t]
+    every = count_forms(cleaned)
+    careful = count_forms([t for t in cleaned if kept_zwnj(t)])
+    zwnj_letters = {w.replace(ZWNJ, "") for w in every if ZWNJ in w and " " not in w}
+    return {w: (n, careful.get(w, 0)) for w, n in every.items()
+            if ZWNJ in w or " " in w or n >= 2 or w in zwnj_letters}
 
 
 def main() -> None:
@@ -90,16 +97,17 @@ def main() -> None:
         sys.exit(f"missing {PERSIAN_CORPUS}")
     records = list(read_records())
     training = [r["title"] + "\n" + r["text"] for r in records if not is_held_out(r["text"])]
-    counts = count_forms(training)
+    rows = lexicon_rows(training)
     LEXICON_PATH.parent.mkdir(parents=True, exist_ok=True)
     with LEXICON_PATH.open("w", encoding="utf-8") as out:
-        out.write("# ZWNJ lexicon: word form<TAB>count. Built by benchmarks/build_zwnj_lexicon.py\n"
+        out.write("# ZWNJ lexicon: word form<TAB>count<TAB>careful count. "
+                  "Built by benchmarks/build_zwnj_lexicon.py\n"
                   f"# from {len(training)} of {len(records)} fa.jsonl records (held out: "
                   f"sha1(text) mod {HELD_OUT_MODULUS} == 0).\n")
-        for form, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
-            out.write(f"{form}\t{n}\n")
-    with_zwnj = sum(ZWNJ in f for f in counts)
-    print(f"{len(counts)} forms ({with_zwnj} with ZWNJ) from {len(training)} training records "
+        for form, (n, careful) in sorted(rows.items(), key=lambda kv: (-kv[1][0], kv[0])):
+            out.write(f"{form}\t{n}\t{careful}\n")
+    with_zwnj = sum(ZWNJ in f for f in rows)
+    print(f"{len(rows)} forms ({with_zwnj} with ZWNJ) from {len(training)} training records "
           f"-> {LEXICON_PATH.relative_to(REPO)} ({LEXICON_PATH.stat().st_size // 1024} KB)")
 
 

@@ -34,6 +34,7 @@ WORD_RUN = regex.compile(r"([\p{L}\p{M}\u200c]+)")
 _ZWNJ_RUN = regex.compile(r"(?<=[\p{L}\p{M}])\u200c{2,}(?=\p{L})")
 _ZWNJ_WITH_SPACES = regex.compile(r" *\u200c[ \u200c]*")
 _DIACRITICS = regex.compile(r"\p{M}")
+_ARABIC_LETTERS = regex.compile(r"[\p{Arabic}\u200c]+")
 
 # Letters that never join to the next one: a ZWNJ after them is invisible and usually omitted.
 NON_JOINING = frozenset("اآأإدذرزژوؤۀة")
@@ -43,26 +44,53 @@ NON_JOINING = frozenset("اآأإدذرزژوؤۀة")
 class ZwnjLexicon:
     """Word-form counts from Persian text that kept its ZWNJs, and what they imply.
 
-    counts: plain words, ZWNJ forms ("می‌گذارد") and space-split forms ("می گذارد") -> count.
+    counts: plain words, ZWNJ forms ("می‌گذارد") and space-split forms ("می گذارد") -> count in
+      every record that uses ZWNJs.
+    careful: the same counts in the records that never write می/ها/های apart: elsewhere a space
+      is as likely a lost ZWNJ as a spelling, so these say which affixes are bound.
     zwnj_by_letters: letters without ZWNJ ("میگذارد") -> most frequent ZWNJ form.
     affix_heads / affix_tails: productive parts before / after a ZWNJ ("می", "بی" / "ها",
       "ترین", "سازی"): they follow many different words and rarely stand alone.
+    bound_heads / bound_tails: the productive parts that careful writers never write as words of
+      their own (می, نمی / ها, های): one of them next to a space is a ZWNJ that became a space.
+    verb_stems: what follows a bound head, with and without the person ending ("گذار", "کرد").
     tail_finals: for affix tails that follow only a few final letters, those letters ("ای" and
       "اند" follow a silent heh: "نامه‌ای", "رفته‌اند"; "اش" heh or yeh), so "کتابش" stays.
     """
     counts: Mapping[str, int]
+    careful: Mapping[str, int]
     zwnj_by_letters: Mapping[str, str]
     affix_heads: tuple[str, ...]
     affix_tails: tuple[str, ...]
+    bound_heads: frozenset
+    bound_tails: frozenset
+    verb_stems: frozenset
     tail_finals: Mapping[str, frozenset]
     min_stem_count: int = 3
-    min_join_count: int = 2
 
     def count(self, form: str) -> int:
         return self.counts.get(form, 0)
 
     def known(self, word: str) -> bool:
         return self.counts.get(word, 0) >= self.min_stem_count
+
+    def prefers(self, form: str, other: str) -> bool:
+        """Whether `form` is the more frequent spelling of the two. On all counts: arbitrating on
+        the careful counts alone was measured to trade as much precision as it gains recall."""
+        return self.count(form) > self.count(other)
+
+    def verb_like(self, word: str) -> bool:
+        return any(stem in self.verb_stems for stem in _verb_stems(word))
+
+
+# Present and past person endings: "می‌گذار|ند", "می‌کرد|یم". Stripping them from what follows
+# می/نمی gives the stems a new form of the same verb shares.
+_PERSON_ENDINGS = ("یم", "ید", "ند", "م", "ی", "د")
+
+
+def _verb_stems(word: str) -> list[str]:
+    return [word] + [word[:-len(e)] for e in _PERSON_ENDINGS
+                     if word.endswith(e) and len(word) - len(e) >= 2]
 
 
 def _dominant(letters: collections.Counter, share: float = 0.9, at_most: int = 3) -> frozenset:
@@ -76,16 +104,20 @@ def _dominant(letters: collections.Counter, share: float = 0.9, at_most: int = 3
     return frozenset(chosen) if len(chosen) <= at_most else frozenset()
 
 
-def lexicon_from_counts(counts: Mapping[str, int], min_partners: int = 8) -> ZwnjLexicon:
+def lexicon_from_counts(counts: Mapping[str, int], careful: Mapping[str, int],
+                        min_partners: int = 8, bound_ratio: int = 20,
+                        min_bound_uses: int = 20) -> ZwnjLexicon:
     """Derive the lookup tables from raw form counts (ties broken on the form: deterministic).
 
     An affix is productive when it appears with at least `min_partners` different words and is
     used more often as an affix than as a word of its own (that rules out "در", "که", "شده",
-    which typos glue to the word before).
+    which typos glue to the word before). It is bound when careful text uses it at least
+    `min_bound_uses` times and `bound_ratio` times more often as an affix than alone.
     """
     best: dict[str, tuple[int, str]] = {}
     partners = {"head": collections.defaultdict(set), "tail": collections.defaultdict(set)}
     uses = {"head": collections.Counter(), "tail": collections.Counter()}
+    careful_uses = {"head": collections.Counter(), "tail": collections.Counter()}
     finals = collections.defaultdict(collections.Counter)
     for form, n in counts.items():
         if ZWNJ not in form or " " in form:
@@ -101,6 +133,8 @@ def lexicon_from_counts(counts: Mapping[str, int], min_partners: int = 8) -> Zwn
         partners["tail"][tail].add(head)
         uses["head"][head] += n
         uses["tail"][tail] += n
+        careful_uses["head"][head] += careful.get(form, 0)
+        careful_uses["tail"][tail] += careful.get(form, 0)
         finals[tail][head[-1]] += 1
 
     def productive(side: str) -> tuple[str, ...]:
@@ -108,31 +142,44 @@ def lexicon_from_counts(counts: Mapping[str, int], min_partners: int = 8) -> Zwn
                  if len(p) >= min_partners and uses[side][a] > counts.get(a, 0)]
         return tuple(sorted(found, key=lambda a: (-len(a), a)))
 
-    tails = productive("tail")
+    def bound(side: str, affixes: tuple[str, ...]) -> frozenset:
+        return frozenset(a for a in affixes if careful_uses[side][a] >= min_bound_uses
+                         and careful_uses[side][a] >= bound_ratio * careful.get(a, 0))
+
+    heads, tails = productive("head"), productive("tail")
+    bound_heads = bound("head", heads)
+    verb_stems = frozenset(stem for head in bound_heads for tail in partners["head"][head]
+                           for stem in _verb_stems(tail))
     return ZwnjLexicon(
         counts=MappingProxyType(dict(counts)),
+        careful=MappingProxyType({k: v for k, v in careful.items() if v}),
         zwnj_by_letters=MappingProxyType({k: v[1] for k, v in best.items()}),
-        affix_heads=productive("head"),
+        affix_heads=heads,
         affix_tails=tails,
+        bound_heads=bound_heads,
+        bound_tails=bound("tail", tails),
+        verb_stems=verb_stems,
         tail_finals=MappingProxyType({t: f for t in tails if (f := _dominant(finals[t]))}),
     )
 
 
-def read_counts(path: Path) -> dict[str, int]:
-    counts = {}
+def read_counts(path: Path) -> tuple[dict[str, int], dict[str, int]]:
+    """The lexicon file's two count columns: all records with ZWNJs, careful records."""
+    counts, careful = {}, {}
     with path.open(encoding="utf-8") as lines:
         for line in lines:
             if line.startswith("#") or not line.strip():
                 continue
-            form, n = line.rstrip("\n").split("\t")
+            form, n, n_careful = line.rstrip("\n").split("\t")
             counts[form] = int(n)
-    return counts
+            careful[form] = int(n_careful)
+    return counts, careful
 
 
 @functools.lru_cache(maxsize=1)
 def load_lexicon() -> ZwnjLexicon:
     """The packaged lexicon, read once per process (immutable, safe to share)."""
-    return lexicon_from_counts(read_counts(LEXICON_PATH))
+    return lexicon_from_counts(*read_counts(LEXICON_PATH))
 
 
 def tidy_zwnj(text: str) -> tuple[str, int]:
@@ -166,11 +213,23 @@ def _takes_tail(stem: str, tail: str, lex: ZwnjLexicon) -> bool:
     in a silent heh before the plural ("سفارتخانه‌های": "ههای" is not Persian spelling)."""
     if len(stem) < 2 or stem[-1] in NON_JOINING:
         return False
-    if tail in lex.tail_finals and stem[-1] not in lex.tail_finals[tail]:
+    if not _fits_finals(stem, tail, lex):
         return False
     if stem.endswith("ه") and tail.startswith("ها"):
         return True
     return lex.known(stem) or stem in lex.zwnj_by_letters
+
+
+def _fits_finals(stem: str, tail: str, lex: ZwnjLexicon) -> bool:
+    return tail not in lex.tail_finals or stem[-1] in lex.tail_finals[tail]
+
+
+def _takes_bound_tail(word: str, tail: str, lex: ZwnjLexicon) -> bool:
+    """Whether a separate bound tail ("کشور ها", "نامه ای") belongs to the word before it. After
+    a non-joining letter the ZWNJ is invisible but still the spelling of the space's meaning."""
+    stem = word.rsplit(ZWNJ, 1)[-1]
+    return tail in lex.bound_tails and len(stem) >= 2 and _ARABIC_LETTERS.fullmatch(word) \
+        is not None and _fits_finals(stem, tail, lex)
 
 
 def _split_joined(word: str, lex: ZwnjLexicon) -> str:
@@ -179,12 +238,13 @@ def _split_joined(word: str, lex: ZwnjLexicon) -> str:
         return word
     form = lex.zwnj_by_letters.get(word)
     if form is not None:
-        return form if lex.count(form) > lex.count(word) else word
+        return form if lex.prefers(form, word) else word
     if lex.count(word):
         return word  # a known word that is never written with a ZWNJ
     for head in lex.affix_heads:
         rest = word[len(head):]
-        if word.startswith(head) and len(rest) >= 2 and lex.known(rest):
+        if word.startswith(head) and len(rest) >= 2 and (
+                lex.known(rest) or (head in lex.bound_heads and lex.verb_like(rest))):
             return head + ZWNJ + rest
     for tail in lex.affix_tails:
         stem = word[:-len(tail)]
@@ -197,14 +257,19 @@ def _should_join(parts: list[str], lex: ZwnjLexicon) -> bool:
     """Whether space-separated parts are one word whose ZWNJs became spaces.
 
     Parts that already hold a ZWNJ are words on their own: joining them again would make a second
-    pass change what the first one produced.
+    pass change what the first one produced (bound tails are the exception, see restore_zwnj).
     """
     if any(ZWNJ in part for part in parts):
         return False
-    zwnj_count = lex.count(ZWNJ.join(parts))
-    spaced_count = lex.count(" ".join(parts))
-    if zwnj_count or spaced_count:
-        return zwnj_count >= lex.min_join_count and zwnj_count > spaced_count
+    if len(parts) == 2:
+        head, tail = parts
+        if head in lex.bound_heads and len(tail) >= 2 and (lex.known(tail) or lex.verb_like(tail)):
+            return True
+        if _takes_bound_tail(head, tail, lex):
+            return True
+    joined, spaced = ZWNJ.join(parts), " ".join(parts)
+    if lex.count(joined) or lex.count(spaced):
+        return lex.count(joined) > 0 and lex.prefers(joined, spaced)
     if len(parts) != 2:
         return False
     head, tail = parts
@@ -215,6 +280,9 @@ def _should_join(parts: list[str], lex: ZwnjLexicon) -> bool:
 def restore_zwnj(text: str, lexicon: ZwnjLexicon | None = None) -> tuple[str, int]:
     """Restore ZWNJs that became spaces or were deleted; returns the text and the number of words
     changed. Only for Persian-family text: the lexicon is Persian.
+
+    A bound tail after a space joins the word before it even when that word already holds a ZWNJ
+    ("فوق‌العاده ای"): the decision looks only at that word, so a second pass agrees with the first.
     """
     lex = lexicon or load_lexicon()
     pieces = WORD_RUN.split(text)
@@ -223,7 +291,7 @@ def restore_zwnj(text: str, lexicon: ZwnjLexicon | None = None) -> tuple[str, in
     changed = 0
     i = 1
     while i < len(pieces):
-        joined = False
+        word, after = None, i + 1
         for n in (3, 2):
             end = i + 2 * (n - 1)
             if end >= len(pieces):
@@ -232,17 +300,15 @@ def restore_zwnj(text: str, lexicon: ZwnjLexicon | None = None) -> tuple[str, in
                 continue
             parts = pieces[i:end + 1:2]
             if _should_join(parts, lex):
-                out.append(ZWNJ.join(parts))
-                out.append(pieces[end + 1])
-                changed += 1
-                i = end + 2
-                joined = True
+                word, after = ZWNJ.join(parts), end + 1
                 break
-        if joined:
-            continue
-        word = _split_joined(pieces[i], lex)
+        if word is None:
+            word = _split_joined(pieces[i], lex)
+        while after + 1 < len(pieces) and pieces[after] == " " \
+                and ZWNJ not in pieces[after + 1] and _takes_bound_tail(word, pieces[after + 1], lex):
+            word, after = word + ZWNJ + pieces[after + 1], after + 2
         changed += word != pieces[i]
         out.append(word)
-        out.append(pieces[i + 1])
-        i += 2
+        out.append(pieces[after])
+        i = after + 1
     return "".join(out), changed
