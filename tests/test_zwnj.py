@@ -22,6 +22,20 @@ def test_restores_deleted_and_spaced_zwnj(damaged, expected):
     assert restore_zwnj(damaged)[0] == expected
 
 
+@pytest.mark.parametrize("spaced, expected", [
+    ("کشور ها", f"کشور{Z}ها"),                 # bound tail: after ر the ZWNJ is invisible but right
+    ("هنرستان ها", f"هنرستان{Z}ها"),           # bound tail after a word the lexicon never saw
+    ("نمی خرند", f"نمی{Z}خرند"),               # verb stem خر seen after می/نمی with other endings
+    ("فوق العاده ای", f"فوق{Z}العاده{Z}ای"),    # a bound tail attaches to a restored compound
+])
+def test_bound_affixes_join_across_a_space(spaced, expected):
+    assert restore_zwnj(spaced)[0] == expected
+
+
+def test_vocative_ey_stays_a_word():
+    assert restore_zwnj("گفت ای مردم") == ("گفت ای مردم", 0)
+
+
 @pytest.mark.parametrize("word", ["میز", "میان", "میلیون", "تنها", "برای", "کتابش", "همین"])
 def test_real_words_are_not_split(word):
     assert restore_zwnj(word) == (word, 0)
@@ -41,11 +55,14 @@ def test_lexicon_has_productive_affixes():
     lexicon = load_lexicon()
     assert {"می", "نمی"} <= set(lexicon.affix_heads)
     assert {"ها", "های", "ترین"} <= set(lexicon.affix_tails)
+    assert {"می", "نمی"} <= lexicon.bound_heads and {"ها", "های"} <= lexicon.bound_tails
+    assert "بی" not in lexicon.bound_heads and "تر" not in lexicon.bound_tails  # both stand alone
 
 
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.sampled_from(["می", "نمی", "ها", "های", "ای", "خانه", "کتاب", "شود", "گذارد",
-                                 "میز", "رئیس", "جمهور", "بیانیه", " ", " ", Z, "،"]), max_size=30))
+                                 "میز", "رئیس", "جمهور", "بیانیه", "کشور", "فوق", "العاده",
+                                 "خرند", " ", " ", Z, "،"]), max_size=30))
 def test_restoration_is_idempotent(pieces):
     once = restore_zwnj(tidy_zwnj("".join(pieces))[0])[0]
     assert restore_zwnj(once)[0] == once
