@@ -159,3 +159,14 @@ def test_dedup_stats_report_clusters_and_site_rates():
     assert stats["cluster_size_histogram"] == {"1": 1, "3": 1}
     assert stats["duplicate_rate_by_site"]["x"] == {"documents": 2, "duplicates": 1, "rate": 0.5}
     assert stats["documents"] == 4 and stats["duplicates"] == 2
+
+
+def test_bucket_edges_are_two_stars_capped():
+    from transforms.dedup.lsh import bucket_edges
+    nodes = [rank_node(f"d{i}", None, 100) for i in range(10)]
+    edges, dropped = bucket_edges(nodes, band=3, cap=6)
+    assert dropped == 4
+    assert len(edges) <= 2 * 5 and all(a < b for a, b in edges)
+    kept = set(sorted(nodes)[:6])
+    assert {n for e in edges for n in e} == kept
+    assert edges == bucket_edges(list(reversed(nodes)), band=3, cap=6)[0]

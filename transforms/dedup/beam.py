@@ -2,7 +2,7 @@
 
     docs -> Features (exact key, shingle hashes, MinHash band keys; permutations per worker)
          -> ExactPass      GroupByKey(folded-text hash): one representative per exact group
-         -> Candidates     GroupByKey((band, band hash)): n-1 star edges per bucket, capped
+         -> Candidates     GroupByKey((band, band hash)): two stars per bucket, capped
          -> Verify         CoGroupByKey twice: shingle sets joined to each edge's two ends
          -> Components     fixed large-star / small-star GroupByKey rounds, converged or fail
          -> Clusters       GroupByKey(component): leader assignment on direct similarities
@@ -26,6 +26,7 @@ from apache_beam.metrics import Metrics
 from transforms.dedup.components import both_directions, is_settled, label, large_star, small_star
 from transforms.dedup.config import DedupConfig
 from transforms.dedup.index import earlier_members, index_row, layout_tag
+from transforms.dedup.lsh import bucket_edges
 from transforms.dedup.select import (Assignment, Member, Node, assign_component, doc_node,
                                      node_id, singleton, THIS_RUN)
 from transforms.dedup.shingles import fingerprint, pack, unpack
@@ -105,7 +106,7 @@ def _node_shingles(feature: Feature):
 
 
 class _StarEdges(beam.DoFn):
-    """A bucket's members joined to its smallest member: n-1 edges, never all pairs.
+    """A bucket's members joined to two centres (`lsh.bucket_edges`), never all pairs.
 
     Buckets over `max_bucket_size` (templated texts) keep their best-ranked members only;
     the others are counted. Earlier runs' documents were deduplicated when indexed, so a
@@ -119,20 +120,19 @@ class _StarEdges(beam.DoFn):
         self._edges = _counter("candidate_edges")
 
     def process(self, key_and_members):
-        _, members = key_and_members
-        members = sorted(set(members))
-        if len(members) < 2 or all(m[0] != THIS_RUN for m in members):
+        (band, _), members = key_and_members
+        members = list(members)
+        if all(m[0] != THIS_RUN for m in members):
             return
-        if len(members) > self._cap:
+        edges, dropped = bucket_edges(members, band, self._cap)
+        if dropped:
             self._oversized.inc()
-            self._dropped.inc(len(members) - self._cap)
-            members = members[:self._cap]
-        center = members[0]
-        for member in members[1:]:
-            if center[0] != THIS_RUN and member[0] != THIS_RUN:
+            self._dropped.inc(dropped)
+        for left, right in edges:
+            if left[0] != THIS_RUN and right[0] != THIS_RUN:
                 continue
             self._edges.inc()
-            yield center, member
+            yield left, right
 
 
 def _left_half(node_and_joined):

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from transforms.dedup.components import connected_components_local
+from transforms.dedup.lsh import bucket_edges
 from transforms.dedup.select import Assignment, Member, assign_component, doc_node, singleton
 from transforms.dedup.shingles import fingerprint
 from transforms.dedup.signatures import band_hashes, minhash_template, signature
@@ -39,9 +40,8 @@ def candidate_pairs(docs, cfg):
         for band, value in enumerate(band_hashes(sketch.hashvalues, bands, rows)):
             buckets[(band, value)].append(node)
     edges = set()
-    for members in buckets.values():
-        members = sorted(set(members))[:cfg.max_bucket_size]
-        edges.update((members[0], other) for other in members[1:])
+    for (band, _), members in buckets.items():
+        edges.update(bucket_edges(members, band, cfg.max_bucket_size)[0])
     return hashes_of, weights, copies, sorted(edges)
 
 
