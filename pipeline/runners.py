@@ -51,8 +51,9 @@ def pipeline_options(beam_args: list[str]) -> PipelineOptions:
 def _dask_scheduler(beam_args: list[str]):
     """Yields Beam args that name a scheduler, starting (and then closing) a local one if none.
 
-    Workers are processes with one thread each: Beam's Dask translation shares a ParDo's output
-    list between the tasks that run in one process, so threaded workers mix partitions.
+    Workers must be processes: Beam's Dask translation appends every partition's output to one
+    list object, which only a pickled copy per task keeps apart (an in-process cluster
+    multiplied rows). One thread each, as the steps are CPU-bound Python.
     """
     if any(arg.startswith("--dask_client_address") for arg in beam_args):
         yield beam_args

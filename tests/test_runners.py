@@ -1,0 +1,149 @@
+"""The graph runs unchanged on other engines: the same rows as the in-process run.
+
+The input is the bundled sample plus 40 edited copies of the seed articles in three site
+folders (exact copies, near-duplicates, reordered and shortened texts), so that dedup finds
+clusters and the work spreads over several bundles or partitions.
+"""
+import os
+import shutil
+import subprocess
+import sys
+import sysconfig
+import tarfile
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from pipeline.run import run
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "pipeline" / "sample"
+SEEDS = ROOT / "tests" / "data" / "seeds"
+RUN_DATE = "2025-03-01"
+DATASETS = ("documents", "duplicates", "rejected", "index")
+VARIANTS = 40
+
+
+def write_variants(folder: Path) -> None:
+    """Deterministic edits of the seeds: every fifth an exact copy, the rest edited."""
+    seeds = [path.read_text(encoding="utf-8") for path in sorted(SEEDS.glob("*.txt"))]
+    for number in range(VARIANTS):
+        lines = [line for line in seeds[number % len(seeds)].split("\n") if line.strip()]
+        edit = number // len(seeds) % 4
+        if edit == 1:      # one line dropped
+            del lines[number % len(lines)]
+        elif edit == 2:    # first and last paragraphs swapped, a line repeated
+            lines[0], lines[-1] = lines[-1], lines[0]
+            lines.append(lines[1])
+        elif edit == 3:    # only the first half kept: a different document for dedup
+            lines = lines[:max(1, len(lines) // 2)]
+        site = folder / f"site{number % 3}"
+        site.mkdir(parents=True, exist_ok=True)
+        (site / f"variant_{number:03d}.txt").write_text("\n".join(lines) + "\n",
+                                                          encoding="utf-8")
+
+
+def snapshot(output: Path) -> dict[str, list[tuple]]:
+    """Every row of every dataset, as sorted tuples of strings (order-free comparison)."""
+    rows = {}
+    for name in DATASETS:
+        frame = pd.read_parquet(output / name)
+        rows[name] = sorted(tuple(str(v) for v in r) for r in frame.itertuples(index=False))
+    return rows
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("runners") / "input"
+    shutil.copytree(SAMPLE, folder / "sample")
+    write_variants(folder / "variants")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def in_process(corpus) -> dict[str, list[tuple]]:
+    output = corpus.parent / "in_process"
+    assert run(["--input", str(corpus), "--output", str(output), "--run_date", RUN_DATE]) == 0
+    rows = snapshot(output)
+    assert len(rows["documents"]) >= 5 and len(rows["duplicates"]) > 10  # a real dedup workload
+    return rows
+
+
+def run_with(corpus: Path, name: str, beam_args: list[str]) -> dict[str, list[tuple]]:
+    output = corpus.parent / name
+    argv = ["--input", str(corpus), "--output", str(output), "--run_date", RUN_DATE]
+    assert run(argv + beam_args) == 0
+    return snapshot(output)
+
+
+@pytest.mark.slow
+def test_multi_processing_gives_the_in_process_rows(corpus, in_process):
+    rows = run_with(corpus, "multi_processing",
+                    ["--direct_running_mode=multi_processing", "--direct_num_workers=2"])
+    assert rows == in_process
+
+
+@pytest.fixture(scope="module")
+def on_dask(corpus) -> dict[str, list[tuple]]:
+    pytest.importorskip("distributed", reason='needs "dask[distributed]"')
+    return run_with(corpus, "dask", ["--runner=dask", "--dask_npartitions=4"])
+
+
+@pytest.mark.slow
+def test_dask_gives_the_in_process_documents_rejections_and_index(on_dask, in_process):
+    for name in ("documents", "rejected", "index"):
+        assert on_dask[name] == in_process[name], name
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason="on Dask, site-line counts behind the boilerplate side "
+                                       "input come out higher: more lines are stripped")
+def test_dask_gives_the_in_process_duplicates(on_dask, in_process):
+    assert on_dask["duplicates"] == in_process["duplicates"]
+
+
+def test_dask_runner_names_are_recognised():
+    from pipeline.runners import DASK_RUNNER_NAMES, _runner_name, _without_runner
+    for name in DASK_RUNNER_NAMES:
+        assert _runner_name(["--runner", name, "--x=1"]) == name
+        assert _without_runner([f"--runner={name}", "--x=1"]) == ["--x=1"]
+        assert _without_runner(["--runner", name, "--x=1"]) == ["--x=1"]
+    assert _runner_name(["--direct_num_workers=2"]) is None
+
+
+@pytest.mark.slow
+def test_sdist_installs_and_runs_outside_the_repo(tmp_path):
+    """What `--setup_file ./setup.py` ships: the sdist alone must hold code, sample and data."""
+    subprocess.run([sys.executable, "setup.py", "-q", "sdist", "--dist-dir", str(tmp_path)],
+                   cwd=ROOT, check=True, capture_output=True)
+    (sdist,) = tmp_path.glob("khabar-*.tar.gz")
+    with tarfile.open(sdist) as archive:
+        members = {Path(*Path(name).parts[1:]).as_posix() for name in archive.getnames()}
+    for packaged in ("configs/default.yaml", "configs/boilerplate.yaml",
+                     "transforms/data/charbigram.json", "transforms/data/zwnj_lexicon.tsv",
+                     "pipeline/sample/feeds/feed.jsonl",
+                     "pipeline/sample/variants/003_as_utf16.txt"):
+        assert packaged in members, packaged
+
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    python = venv / "bin" / "python"
+    # Dependencies come from this venv; a plain path line does not run its editable khabar hook.
+    site = subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+                          check=True, capture_output=True, text=True).stdout.strip()
+    Path(site, "khabar_dependencies.pth").write_text(sysconfig.get_path("purelib") + "\n")
+    subprocess.run([python, "-m", "pip", "install", "-q", "--no-deps", str(sdist)],
+                   check=True, capture_output=True)
+
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
+    located = subprocess.run([python, "-c", "import pipeline; print(pipeline.__file__)"],
+                             cwd=elsewhere, env=env, check=True, capture_output=True, text=True)
+    assert Path(located.stdout.strip()).is_relative_to(venv)
+    finished = subprocess.run([python, "-m", "pipeline", "--output", "out",
+                               "--run_date", RUN_DATE],
+                              cwd=elsewhere, env=env, capture_output=True, text=True)
+    assert finished.returncode == 0, finished.stderr[-2000:]
+    assert list((elsewhere / "out" / "documents").glob(f"lang=*/date={RUN_DATE}/*.parquet"))
