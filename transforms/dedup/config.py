@@ -1,6 +1,7 @@
 """Dedup settings: one frozen dataclass the lead mirrors into `configs/default.yaml` (`dedup:`)."""
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from datasketch.lsh import _optimal_param
@@ -71,6 +72,10 @@ class DedupConfig:
         return lsh_layout(self.lsh_threshold, self.num_perm)
 
 
+@functools.lru_cache(maxsize=None)
 def lsh_layout(threshold: float, num_perm: int) -> tuple[int, int]:
-    """datasketch's (bands, rows) minimising equal-weight false positive + negative area."""
+    """datasketch's (bands, rows) minimising equal-weight false positive + negative area.
+
+    Cached: the optimisation integrates the S-curve for every layout (~60 ms), and the layout
+    is asked for per document (index rows, layout tags)."""
     return _optimal_param(threshold, num_perm, 0.5, 0.5)
