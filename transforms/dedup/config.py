@@ -12,8 +12,8 @@ class DedupConfig:
     """Near-duplicate detection knobs; defaults measured in `benchmarks/bench_dedup.py`.
 
     Why word 3-grams at Jaccard 0.45 (the issue suggests 5-grams): on the labelled corpus set
-    (2,662 docs, 1,206 pairs, boilerplate-stripped) 3-grams give pairwise P 1.000 / R 0.984,
-    5-grams at 0.4 give P 1.000 / R 0.939 and reach at best R 0.973 at 0.25, where the devkit's
+    (2,662 docs, 1,206 pairs, boilerplate-stripped) 3-grams give pairwise P 1.000 / R 0.986,
+    5-grams at 0.4 give P 1.000 / R 0.941 and reach at best R 0.973 at 0.25, where the devkit's
     templated telegrams (5-gram Jaccard 0.27) are one step from merging; a 5-15% word edit
     destroys 5-grams much faster than 3-grams, while different stories stay far apart (same-
     event and same-template pairs <= 0.09, telegrams 0.36 at n=3). Devkit `neardup` through
