@@ -33,7 +33,10 @@ setuptools.setup(
     ],
     extras_require={
         "test": ["pytest>=8", "hypothesis>=6.100", "duckdb>=1.0", "pandas>=2.1"],
-        "bench": ["hazm", "datatrove"],
+        "dask": ["dask[distributed]>=2024.4.2"],
+        # hazm pins an old numpy: install it for the benchmark with
+        # `pip install --no-deps hazm==0.10.0 nltk flashtext` (see benchmarks/bench_normalize.py).
+        "bench": ["arabic-reshaper", "python-bidi", "nltk", "flashtext"],
     },
     entry_points={"console_scripts": ["khabar=pipeline.run:main"]},
 )

@@ -77,7 +77,7 @@ def build_inputs(root: Path) -> None:
         "a.jsonl": jsonl({"id": "shared-id", "text": persian[300:]}),
         "b.jsonl": jsonl({"id": "shared-id", "text": dari[300:]}),
     }
-    records = jsonl(*({"id": f"gz-{i}", "text": f"{arabic[i * 100:]}"} for i in range(12)))
+    records = jsonl(*({"id": f"gz-{i}", "text": arabic[i * 150: i * 150 + 400]} for i in range(24)))
     files["cut.jsonl.gz"] = gzip.compress(records, mtime=0)[: len(gzip.compress(records)) // 2]
     for name, data in files.items():
         path = root / name
@@ -114,7 +114,7 @@ def test_each_input_lands_once_where_expected(outcome, doc_id):
     rows = rows_of(frames, doc_id)
     if doc_id == "shared-id":
         datasets = sorted(name for name, _ in rows)
-        assert datasets == ["documents", "rejected"]
+        assert datasets in (["documents", "rejected"], ["duplicates", "rejected"])
         assert [row["reason"] for name, row in rows if name == "rejected"] == ["duplicate_id"]
         return
     assert len(rows) == 1, rows
@@ -125,7 +125,7 @@ def test_each_input_lands_once_where_expected(outcome, doc_id):
     else:
         assert name in ("documents", "duplicates")
         assert row["lang"] == detail
-        text = (row["title"] or "") + row["text"]
+        text = (row["title"] if isinstance(row["title"], str) else "") + row["text"]
         assert not any(c == "\ufffd" or c == "\r" or (ord(c) < 32 and c not in "\n\t")
                        for c in text)
 
@@ -134,7 +134,7 @@ def test_truncated_gzip_keeps_the_records_before_the_cut(outcome):
     _, frames = outcome
     kept = {i for frame in (frames["documents"], frames.get("duplicates", pd.DataFrame({"id": []})))
             for i in frame["id"] if str(i).startswith("gz-")}
-    assert "gz-0" in kept and len(kept) < 12
+    assert "gz-0" in kept and len(kept) < 24
 
 
 def test_non_inputs_are_ignored(outcome):
