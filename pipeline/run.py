@@ -84,10 +84,12 @@ def _prepare_output(output: str, run_date: str) -> str:
 
 
 def earlier_index_files(output: str, run_date: str) -> tuple[str, ...]:
-    """Index files of every date but this one: a rerun ignores its own date's old entries."""
+    """Index files of the dates before this one. A rerun ignores its own date's old entries,
+    and a rerun of an old date is not matched against later dates (earlier documents always
+    win the kept choice, so later ones would turn this date's documents into duplicates)."""
     index_root = Path(output) / "index"
     return tuple(sorted(str(path) for path in index_root.glob("date=*/*.parquet")
-                        if path.parent.name != f"date={run_date}"))
+                        if path.parent.name[len("date="):] < run_date))
 
 
 def run(argv: list[str] | None = None) -> int:

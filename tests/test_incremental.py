@@ -16,6 +16,9 @@ def snapshot(output: Path) -> dict[str, list[tuple]]:
     """Every row of every dataset, as sorted tuples of strings (order-free comparison)."""
     rows = {}
     for name in ("documents", "duplicates", "rejected", "index"):
+        if not (output / name).exists():
+            rows[name] = []
+            continue
         frame = pd.read_parquet(output / name)
         rows[name] = sorted(tuple(str(v) for v in r) for r in frame.itertuples(index=False))
     return rows
