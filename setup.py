@@ -32,7 +32,8 @@ setuptools.setup(
         "PyYAML>=6",
     ],
     extras_require={
-        "test": ["pytest>=8", "hypothesis>=6.100", "duckdb>=1.0", "pandas>=2.1"],
+        "test": ["pytest>=8", "hypothesis>=6.100", "duckdb>=1.0", "pandas>=2.1",
+                 "dask[distributed]>=2024.4.2"],
         "dask": ["dask[distributed]>=2024.4.2"],
         # hazm pins an old numpy: install it for the benchmark with
         # `pip install --no-deps hazm==0.10.0 nltk flashtext` (see benchmarks/bench_normalize.py).
