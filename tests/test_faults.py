@@ -1,0 +1,236 @@
+"""A worker that dies mid-run: readers keep the previous output, and a rerun restores it exactly.
+
+Three runs of `python -m pipeline` on Beam's multi-process runner over the same generated input
+and run date: a clean reference run, a run whose SDK worker process is SIGKILLed while it works,
+and a normal rerun. The pipeline writes into `OUTPUT/_staging/<date>/` and the driver commits
+only after the pipeline succeeded, so the killed run must leave every committed file byte for
+byte as the reference run left it, and the rerun must give the reference rows again.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SEEDS = ROOT / "tests" / "data" / "seeds"
+RUN_DATE = "2025-05-01"
+DOCUMENTS = 160
+DATASETS = ("documents", "duplicates", "rejected", "index", "_inputs")
+MULTI_PROCESS = ["--direct_running_mode=multi_processing", "--direct_num_workers=2"]
+RUN_TIMEOUT = 150           # seconds for one whole run; a hung run is killed and fails the test
+FIND_WORKER_TIMEOUT = 60    # seconds to find a worker that has started working
+WORKER_BUSY_CPU = 2.5       # CPU seconds after which a worker is past its imports and working
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(),
+                                reason="finding worker processes needs Linux /proc")
+
+
+def write_corpus(folder: Path, documents: int) -> int:
+    """Varied articles from the seeds (rotated paragraphs, a paragraph of another seed appended,
+    every n-th word replaced by a seed word; all deterministic in the document number) and a feed
+    with a malformed line and an empty file, so that every dataset gets rows. Returns the number
+    of input records."""
+    seeds = [[line for line in path.read_text(encoding="utf-8").split("\n") if line.strip()]
+             for path in sorted(SEEDS.glob("*.txt"))]
+    vocabulary = [word for lines in seeds for line in lines for word in line.split()]
+    folder.mkdir(parents=True, exist_ok=True)
+    for number in range(documents):
+        own = seeds[number % len(seeds)]
+        other = seeds[(number + 1 + number // len(seeds)) % len(seeds)]
+        every = 3 + number % 11
+        paragraphs = []
+        for position, line in enumerate(own[number % 3:] + other[: 1 + number % 2]):
+            words = line.split()
+            for index in range(position % every, len(words), every):
+                words[index] = vocabulary[(number * 31 + index * 7 + position) % len(vocabulary)]
+            paragraphs.append(" ".join(words))
+        (folder / f"site{number % 4}").mkdir(exist_ok=True)
+        (folder / f"site{number % 4}" / f"doc_{number:04d}.txt").write_text(
+            "\n".join(paragraphs) + "\n", encoding="utf-8")
+    (folder / "empty.txt").write_bytes(b"")
+    (folder / "feed.jsonl").write_text(
+        json.dumps({"id": "feed-1", "text": "\n".join(seeds[0][1:])}, ensure_ascii=False)
+        + '\n{"id": "feed-2", "text": "\n', encoding="utf-8")
+    return documents + 3
+
+
+def pipeline_command(corpus: Path, output: Path) -> list[str]:
+    return [sys.executable, "-m", "pipeline", "--input", str(corpus), "--output", str(output),
+            "--run_date", RUN_DATE, *MULTI_PROCESS]
+
+
+def start(command: list[str], log: Path) -> subprocess.Popen:
+    """In its own process group, so that every worker it spawns can be killed with it."""
+    with open(log, "wb") as handle:
+        return subprocess.Popen(command, cwd=ROOT, stdout=handle, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+
+
+def kill_group(process: subprocess.Popen) -> None:
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    process.wait(timeout=30)
+
+
+def finish(command: list[str], log: Path) -> int:
+    process = start(command, log)
+    try:
+        return process.wait(timeout=RUN_TIMEOUT)
+    finally:
+        kill_group(process)  # leftover workers of a finished run, or the whole hung run
+
+
+def _stat(pid: int) -> list[str] | None:
+    """Fields of /proc/<pid>/stat after the command name (which may contain spaces)."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return text[text.rindex(")") + 2:].split()
+
+
+def descendants(root: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and (fields := _stat(int(entry.name))):
+            children.setdefault(int(fields[1]), []).append(int(entry.name))
+    found, frontier = [], [root]
+    while frontier:
+        kids = children.get(frontier.pop(), [])
+        found += kids
+        frontier += kids
+    return sorted(found)
+
+
+def sdk_workers(driver: int) -> list[int]:
+    """The Python SDK harness processes under the driver (not the `sh -c` that starts each)."""
+    workers = []
+    for pid in descendants(driver):
+        try:
+            argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"apache_beam.runners.worker.sdk_worker_main" in argv and b"-c" not in argv:
+            workers.append(pid)
+    return workers
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = _stat(pid)
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS if fields else 0.0
+
+
+def busy_worker(driver: subprocess.Popen) -> int | None:
+    """The first SDK worker to pass `WORKER_BUSY_CPU`, or None if the run ends or time runs out."""
+    deadline = time.monotonic() + FIND_WORKER_TIMEOUT
+    while time.monotonic() < deadline and driver.poll() is None:
+        for pid in sdk_workers(driver.pid):
+            if cpu_seconds(pid) >= WORKER_BUSY_CPU:
+                return pid
+        time.sleep(0.1)
+    return None
+
+
+def committed_files(output: Path) -> dict[str, str]:
+    """SHA-256 of every file a reader can see (everything but the staging folder)."""
+    return {str(path.relative_to(output)): hashlib.sha256(path.read_bytes()).hexdigest()
+            for path in sorted(output.rglob("*"))
+            if path.is_file() and "_staging" not in path.relative_to(output).parts}
+
+
+def snapshot(output: Path) -> dict[str, list[tuple]]:
+    """Every row of every dataset, as sorted tuples of strings (order-free comparison)."""
+    rows = {}
+    for name in DATASETS:
+        frame = pd.read_parquet(output / name)
+        rows[name] = sorted(tuple(str(v) for v in row) for row in frame.itertuples(index=False))
+    return rows
+
+
+@pytest.fixture(scope="module")
+def fault(tmp_path_factory):
+    """Runs reference, killed and rerun; returns what each left behind."""
+    root = tmp_path_factory.mktemp("faults")
+    corpus, output = root / "input", root / "output"
+    records = write_corpus(corpus, DOCUMENTS)
+    command = pipeline_command(corpus, output)
+
+    assert finish(command, root / "reference.log") == 0, (root / "reference.log").read_text()
+    reference_files, reference_rows = committed_files(output), snapshot(output)
+
+    killed = start(command, root / "killed.log")
+    try:
+        victim = busy_worker(killed)
+        if victim is None:
+            ended = killed.poll()
+            pytest.skip("no busy SDK worker found within "
+                        f"{FIND_WORKER_TIMEOUT} s" if ended is None else
+                        f"the run ended (exit {ended}) before a worker was busy enough to kill")
+        victim_cpu = cpu_seconds(victim)
+        os.kill(victim, signal.SIGKILL)
+        try:
+            killed_exit = killed.wait(timeout=RUN_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            killed_exit = "hung"  # recorded, then the group is killed below
+    finally:
+        kill_group(killed)
+    after_kill_files = committed_files(output)
+    staging_left = sorted(str(p.relative_to(output)) for p in (output / "_staging").rglob("*"))
+
+    rerun_exit = finish(command, root / "rerun.log")
+    return {"reference_files": reference_files, "reference_rows": reference_rows,
+            "victim_cpu": victim_cpu, "killed_exit": killed_exit,
+            "killed_log": (root / "killed.log").read_text(errors="replace"),
+            "after_kill_files": after_kill_files, "staging_left": staging_left,
+            "rerun_exit": rerun_exit, "rerun_rows": snapshot(output),
+            "rerun_files": committed_files(output), "output": output, "records": records}
+
+
+def test_killing_a_worker_fails_the_run(fault, record_property):
+    """Beam's multi-process runner does not retry a lost worker: the run exits non-zero."""
+    record_property("killed_run_exit", fault["killed_exit"])
+    record_property("victim_cpu_seconds", fault["victim_cpu"])
+    assert fault["killed_exit"] not in (0, "hung"), fault["killed_log"][-3000:]
+    assert "committing" not in fault["killed_log"]
+
+
+def test_killed_run_leaves_the_previous_output_untouched(fault):
+    assert fault["after_kill_files"] == fault["reference_files"]
+    assert any(name.startswith("documents/") for name in fault["reference_files"])
+
+
+def test_killed_run_leaves_its_work_only_in_staging(fault):
+    """Whatever the killed run wrote is under `_staging/`, which the rerun clears."""
+    assert all(path.startswith(f"_staging/{RUN_DATE}") for path in fault["staging_left"])
+    assert not (fault["output"] / "_staging").exists()
+
+
+def test_rerun_gives_the_reference_output_row_for_row(fault):
+    assert fault["rerun_exit"] == 0
+    assert fault["rerun_rows"] == fault["reference_rows"]
+    assert all(fault["rerun_rows"][name] for name in ("documents", "duplicates", "rejected"))
+
+
+def test_rerun_writes_the_same_parquet_files_byte_for_byte(fault):
+    """Only the run report (it records wall time) may differ."""
+    def data(files):
+        return {path: digest for path, digest in files.items() if not path.startswith("_reports/")}
+    assert data(fault["rerun_files"]) == data(fault["reference_files"])
+
+
+def test_every_input_record_is_accounted_for(fault):
+    report = json.loads((fault["output"] / "_reports" / f"{RUN_DATE}.json").read_text())
+    assert report["inputs"]["records"] == fault["records"] == sum(report["outputs"].values())
+    assert report["invariant"]["holds"] and report["outputs"]["rejected"] >= 2
