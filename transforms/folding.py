@@ -12,18 +12,19 @@ import unicodedata
 
 import regex
 
-_LETTER_FOLDS = str.maketrans({
-    "\u064a": "\u06cc",  # ARABIC YEH -> FARSI YEH
-    "\u0649": "\u06cc",  # ALEF MAKSURA -> FARSI YEH
-    "\u0643": "\u06a9",  # ARABIC KAF -> KEHEH
-    "\u0623": "\u0627",  # ALEF WITH HAMZA ABOVE -> ALEF
-    "\u0625": "\u0627",  # ALEF WITH HAMZA BELOW -> ALEF
-    "\u0622": "\u0627",  # ALEF WITH MADDA -> ALEF
-    "\u0671": "\u0627",  # ALEF WASLA -> ALEF
-})
-_VANISH = dict.fromkeys(
-    [0x0640, 0x200C, 0x200D, 0x200E, 0x200F, 0x061C, 0xFEFF, 0x00AD]
-    + list(range(0x202A, 0x202F)) + list(range(0x2066, 0x206A)))
+# (from, to) pairs applied with `str.replace`: a dict `str.translate` costs a Python lookup per
+# character, several times the whole fold. No target is also a source, so order is free.
+_LETTER_FOLDS = (
+    ("\u064a", "\u06cc"),  # ARABIC YEH -> FARSI YEH
+    ("\u0649", "\u06cc"),  # ALEF MAKSURA -> FARSI YEH
+    ("\u0643", "\u06a9"),  # ARABIC KAF -> KEHEH
+    ("\u0623", "\u0627"),  # ALEF WITH HAMZA ABOVE -> ALEF
+    ("\u0625", "\u0627"),  # ALEF WITH HAMZA BELOW -> ALEF
+    ("\u0622", "\u0627"),  # ALEF WITH MADDA -> ALEF
+    ("\u0671", "\u0627"),  # ALEF WASLA -> ALEF
+)
+# Tatweel, ZWNJ/ZWJ, LRM/RLM, ALM, BOM, soft hyphen, bidi embeddings and isolates.
+_VANISH = regex.compile("[\u0640\u200c-\u200f\u061c\ufeff\u00ad\u202a-\u202e\u2066-\u2069]+")
 _MARKS = regex.compile(r"\p{M}+")
 _DIGITS = regex.compile(r"\p{Nd}")
 _NON_WORD = regex.compile(r"[^\p{L}\p{Nd}]+")
@@ -41,8 +42,9 @@ def fold(text: str) -> str:
     """
     if not text:
         return ""
-    text = unicodedata.normalize("NFKC", text).translate(_VANISH)
-    text = _MARKS.sub("", text).translate(_LETTER_FOLDS)
+    text = _MARKS.sub("", _VANISH.sub("", unicodedata.normalize("NFKC", text)))
+    for letter, folded in _LETTER_FOLDS:
+        text = text.replace(letter, folded)
     text = _DIGITS.sub(_ascii_digit, text).casefold()
     return _NON_WORD.sub(" ", text).strip()
 

@@ -66,8 +66,9 @@ def load_langid(cfg: LangIdConfig = LangIdConfig()) -> LangIdState:
     return LangIdState(cfg, detector)
 
 
-_ARABIC_SCRIPT_LETTER = regex.compile(r"(?=\p{L})\p{Script=Arabic}")
-_ANY_LETTER = regex.compile(r"\p{L}")
+# Runs, not single letters: summing run lengths counts the same letters with far fewer matches.
+_ARABIC_SCRIPT_LETTERS = regex.compile(r"[\p{L}&&\p{Script=Arabic}]+", regex.V1)
+_ANY_LETTERS = regex.compile(r"\p{L}+")
 _PERSIAN_ONLY = regex.compile(r"[پچژگ]")
 _PERSIAN_FORMS = regex.compile(r"[یک\u200c]")
 _ARABIC_ONLY = regex.compile(r"[ةى]|(?<!\p{L})ال\p{L}{2}")
@@ -134,8 +135,8 @@ class _Evidence(NamedTuple):
 
 
 def _letter_evidence(text: str) -> _Evidence:
-    letters = len(_ARABIC_SCRIPT_LETTER.findall(text))
-    all_letters = len(_ANY_LETTER.findall(text))
+    letters = sum(map(len, _ARABIC_SCRIPT_LETTERS.findall(text)))
+    all_letters = sum(map(len, _ANY_LETTERS.findall(text)))
     return _Evidence(
         letters=letters,
         share=letters / all_letters if all_letters else 0.0,
@@ -170,21 +171,25 @@ def identify_with(detector, text: str, title: Optional[str] = None,
     if ev.letters < cfg.min_letters or ev.share < cfg.min_script_share:
         return UNDETERMINED, 0.0
     persian_family = _persian_family_first(ev)
-    raw = _predict(detector, sample)
+    # Each reading is predicted only when a branch below needs it (one or two of the three).
+    raw = folded = None
+    persian_sample = sample.translate(_YEH_KAF_TO_PERSIAN)
+    if persian_family is not True:
+        raw = _predict(detector, sample)
     if persian_family is None:
         # Letters are ambiguous (short text, legacy ي/ك): let the identifier decide on raw text,
         # but a Persian reading of the folded text wins when it is the more confident one.
-        folded = _predict(detector, sample.translate(_YEH_KAF_TO_PERSIAN))
+        folded = _predict(detector, persian_sample)
         persian_family = folded.get("fa", 0.0) > raw.get("ar", 0.0) or \
             raw.get("fa", 0.0) > raw.get("ar", 0.0)
     if not persian_family:
         return "ar", max(raw.get("ar", 0.0), raw.get("arz", 0.0), 1.0 - raw.get("fa", 0.0))
-    scores = _predict(detector, sample.translate(_YEH_KAF_TO_PERSIAN))
+    scores = folded if folded is not None else _predict(detector, persian_sample)
     for lang, own_letters in (("ps", ev.pashto_only), ("ur", ev.urdu_only)):
         if own_letters and scores.get(lang, 0.0) > scores.get("fa", 0.0):
             return lang, scores[lang]
     confidence = max(scores.get("fa", 0.0), 1.0 - scores.get("ar", 0.0))
-    if dari_score(sample.translate(_YEH_KAF_TO_PERSIAN)) >= cfg.dari_min_score:
+    if dari_score(persian_sample) >= cfg.dari_min_score:
         return "prs", confidence
     return "fa", confidence
 

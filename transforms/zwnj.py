@@ -253,7 +253,7 @@ def _split_joined(word: str, lex: ZwnjLexicon) -> str:
     return word
 
 
-def _should_join(parts: list[str], lex: ZwnjLexicon) -> bool:
+def _should_join(parts: tuple[str, ...], lex: ZwnjLexicon) -> bool:
     """Whether space-separated parts are one word whose ZWNJs became spaces.
 
     Parts that already hold a ZWNJ are words on their own: joining them again would make a second
@@ -289,21 +289,28 @@ def restore_zwnj(text: str, lexicon: ZwnjLexicon | None = None) -> tuple[str, in
     # pieces alternate: separator, word, separator, word, ..., separator
     out: list[str] = [pieces[0]]
     changed = 0
+    # Both decisions are pure functions of the words; a news text repeats its words, so each is
+    # decided once per text.
+    joins: dict[tuple[str, ...], bool] = {}
+    splits: dict[str, str] = {}
     i = 1
     while i < len(pieces):
         word, after = None, i + 1
         for n in (3, 2):
             end = i + 2 * (n - 1)
-            if end >= len(pieces):
-                continue
-            if any(pieces[j] != " " for j in range(i + 1, end, 2)):
-                continue
-            parts = pieces[i:end + 1:2]
-            if _should_join(parts, lex):
+            if end >= len(pieces) or pieces[i + 1] != " " or (n == 3 and pieces[i + 3] != " "):
+                continue  # only parts separated by single spaces may be one word
+            parts = tuple(pieces[i:end + 1:2])
+            join = joins.get(parts)
+            if join is None:
+                join = joins[parts] = _should_join(parts, lex)
+            if join:
                 word, after = ZWNJ.join(parts), end + 1
                 break
         if word is None:
-            word = _split_joined(pieces[i], lex)
+            word = splits.get(pieces[i])
+            if word is None:
+                word = splits[pieces[i]] = _split_joined(pieces[i], lex)
         while after + 1 < len(pieces) and pieces[after] == " " \
                 and ZWNJ not in pieces[after + 1] and _takes_bound_tail(word, pieces[after + 1], lex):
             word, after = word + ZWNJ + pieces[after + 1], after + 2
