@@ -30,6 +30,15 @@ _DIGITS = regex.compile(r"\p{Nd}")
 _NON_WORD = regex.compile(r"[^\p{L}\p{Nd}]+")
 
 
+def replace_chars(text: str, pairs: tuple[tuple[str, str], ...]) -> str:
+    """`text` with each pair's character replaced: `str.translate` with the same mapping, for
+    pairs whose targets are not sources, at a fraction of its cost on non-ASCII text."""
+    for char, replacement in pairs:
+        if char in text:
+            text = text.replace(char, replacement)
+    return text
+
+
 def _ascii_digit(match: regex.Match) -> str:
     return str(unicodedata.digit(match.group()))
 
@@ -43,8 +52,7 @@ def fold(text: str) -> str:
     if not text:
         return ""
     text = _MARKS.sub("", _VANISH.sub("", unicodedata.normalize("NFKC", text)))
-    for letter, folded in _LETTER_FOLDS:
-        text = text.replace(letter, folded)
+    text = replace_chars(text, _LETTER_FOLDS)
     text = _DIGITS.sub(_ascii_digit, text).casefold()
     return _NON_WORD.sub(" ", text).strip()
 

@@ -19,6 +19,7 @@ from typing import NamedTuple, Optional
 
 import regex
 
+from transforms.folding import replace_chars
 from transforms.model import Doc
 
 SUPPORTED = ("ar", "fa", "prs", "ur", "ps")
@@ -81,7 +82,7 @@ _ARABIC_WORDS = regex.compile(
     r"لم|لن|ثم|حتى|عند|أو|أي|كما|وفي|وقد|فيه|فيها|منذ|حيث|إذا|لقد)(?!\p{L})")
 _URDU_ONLY = regex.compile(r"[ٹڈڑںےہۃھ]")
 _PASHTO_ONLY = regex.compile(r"[ټډړږښځڅګڼېۍ]")
-_YEH_KAF_TO_PERSIAN = str.maketrans({"ي": "ی", "ك": "ک", "ى": "ی"})
+_YEH_KAF_TO_PERSIAN = (("ي", "ی"), ("ك", "ک"), ("ى", "ی"))
 
 # Dari evidence, each counted once per document with its weight. Months count only next to a
 # number ("۲۹ ثور", "ثور ۱۴۰۰"): جدی is inside جدید and means "serious", حمل is "transport".
@@ -173,7 +174,7 @@ def identify_with(detector, text: str, title: Optional[str] = None,
     persian_family = _persian_family_first(ev)
     # Each reading is predicted only when a branch below needs it (one or two of the three).
     raw = folded = None
-    persian_sample = sample.translate(_YEH_KAF_TO_PERSIAN)
+    persian_sample = replace_chars(sample, _YEH_KAF_TO_PERSIAN)
     if persian_family is not True:
         raw = _predict(detector, sample)
     if persian_family is None:

@@ -17,6 +17,7 @@ from typing import Callable, Optional
 
 import regex
 
+from transforms.folding import replace_chars
 from transforms.model import Doc
 from transforms.zwnj import restore_zwnj, tidy_zwnj
 
@@ -53,9 +54,8 @@ _ODD_SPACE = regex.compile(r"[\t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]")
 _SPACE_RUN = regex.compile(r" {2,}")
 _TATWEEL = regex.compile(r"\u0640")
 _LINE_EDGE_SPACES = regex.compile(r"^ +| +$", regex.MULTILINE)
-_QUOTES = str.maketrans({"\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"',
-                         "\u2033": '"', "\u2018": "'", "\u2019": "'", "\u201a": "'",
-                         "\u201b": "'"})
+_QUOTES = (("\u201c", '"'), ("\u201d", '"'), ("\u201e", '"'), ("\u201f", '"'),
+           ("\u2033", '"'), ("\u2018", "'"), ("\u2019", "'"), ("\u201a", "'"), ("\u201b", "'"))
 
 Rule = tuple[str, Callable[[str, NormalizeConfig], str]]
 
@@ -74,7 +74,7 @@ BASIC_RULES: tuple[Rule, ...] = (
     ("odd_spaces", lambda t, c: _ODD_SPACE.sub(" ", t)),
     ("tatweel", lambda t, c: _TATWEEL.sub("", t)),
     ("nfc", lambda t, c: unicodedata.normalize("NFC", t)),
-    ("quotes", lambda t, c: t.translate(_QUOTES) if c.unify_quotes else t),
+    ("quotes", lambda t, c: replace_chars(t, _QUOTES) if c.unify_quotes else t),
     ("space_runs", lambda t, c: _SPACE_RUN.sub(" ", t)),
     ("line_edge_spaces", lambda t, c: _LINE_EDGE_SPACES.sub("", t)),
     ("blank_lines", _collapse_blank_lines),
@@ -114,7 +114,7 @@ def basic_normalize_step(doc: Doc, cfg: NormalizeConfig) -> Doc:
 
 # --- per language ----------------------------------------------------------------------------
 
-_ARABIC_YEH_KAF = str.maketrans({"\u064a": "\u06cc", "\u0649": "\u06cc", "\u0643": "\u06a9"})
+_ARABIC_YEH_KAF = (("\u064a", "\u06cc"), ("\u0649", "\u06cc"), ("\u0643", "\u06a9"))
 _NON_ASCII_DIGIT = regex.compile(r"[\u0660-\u0669\u06f0-\u06f9]")
 
 
@@ -127,7 +127,8 @@ def _zwnj_restoration(text: str, cfg: NormalizeConfig) -> str:
 
 
 PERSIAN_RULES: tuple[Rule, ...] = (
-    ("persian_yeh_kaf", lambda t, c: t.translate(_ARABIC_YEH_KAF) if c.persian_yeh_kaf else t),
+    ("persian_yeh_kaf",
+     lambda t, c: replace_chars(t, _ARABIC_YEH_KAF) if c.persian_yeh_kaf else t),
     ("zwnj_spacing", lambda t, c: tidy_zwnj(t)[0]),
     ("zwnj_restored", _zwnj_restoration),
 )
