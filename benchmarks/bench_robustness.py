@@ -1,0 +1,169 @@
+"""Robustness figures for the README: bad inputs tried, property examples run, records in vs out.
+
+    .venv/bin/python benchmarks/bench_robustness.py                 # everything
+    .venv/bin/python benchmarks/bench_robustness.py --skip-corpus   # no 30,000-record run
+    .venv/bin/python benchmarks/bench_robustness.py -- --direct_num_workers=2 ...  # Beam args
+
+- Bad-input kinds: the cases of `tests/test_bad_inputs.py` (labelled ids plus non-input files)
+  and of the devkit robustness set (labelled ids, id-less bad inputs, ignored files).
+- Property examples: pytest with `--hypothesis-show-statistics` over every test file that uses
+  `@given`, summing the passing examples hypothesis reports per test (all phases).
+- Records in vs out: one pipeline run on the 30,000-record benchmark corpus of
+  `benchmarks/build_bench_corpus.py` (the 6,000 real articles of `../shared/corpora` plus
+  seeded perturbed copies), read from the run report: `inputs.records` against
+  documents + duplicates + rejected.
+
+Prints a table and writes `benchmarks/results/robustness.json`. There is no speed figure here,
+so no baseline ratio; the corpus run's wall time is recorded for context only.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+CORPORA = SHARED / "corpora"
+DEVKIT_ROBUSTNESS = SHARED / "devkit" / "robustness" / "labels.json"
+RESULTS = ROOT / "benchmarks" / "results" / "robustness.json"
+CORPUS_RECORDS = 30_000
+RUN_DATE = "2025-01-15"
+PASSING = re.compile(r"(\d+) passing")
+
+
+def _load_module(path: Path, name: str):
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.path.insert(0, str(ROOT))
+    spec.loader.exec_module(module)
+    return module
+
+
+def bad_input_kinds() -> dict:
+    """Counts of broken-input cases, per suite."""
+    suite = _load_module(ROOT / "tests" / "test_bad_inputs.py", "test_bad_inputs")
+    with tempfile.TemporaryDirectory() as folder:
+        suite.build_inputs(Path(folder))
+        non_inputs = [p for p in Path(folder).rglob("*") if p.is_file()
+                      and not p.name.endswith((".txt", ".jsonl", ".jsonl.gz"))]
+    figures = {"tests/test_bad_inputs.py": {"labelled_ids": len(suite.EXPECTED),
+                                            "non_input_files": len(non_inputs)}}
+    if DEVKIT_ROBUSTNESS.exists():
+        labels = json.loads(DEVKIT_ROBUSTNESS.read_text(encoding="utf-8"))
+        figures["devkit robustness"] = {"labelled_ids": len(labels["ids"]),
+                                        "idless_bad_inputs": len(labels["idless_bad_inputs"]),
+                                        "non_input_files": len(labels["ignored_files"])}
+    for counts in figures.values():
+        counts["cases"] = sum(counts.values())
+    return figures
+
+
+def property_test_files() -> list[Path]:
+    return sorted(path for path in (ROOT / "tests").glob("test_*.py")
+                  if "@given" in path.read_text(encoding="utf-8"))
+
+
+def property_examples() -> dict:
+    """Runs the property tests once with hypothesis statistics and sums the passing examples."""
+    files = property_test_files()
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:randomly",
+               "--hypothesis-show-statistics", *(str(f.relative_to(ROOT)) for f in files)]
+    completed = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+    per_test, current = {}, None
+    for line in completed.stdout.splitlines():
+        if line.startswith("tests/") and line.rstrip().endswith(":"):
+            current = line.rstrip()[:-1]
+            per_test[current] = 0
+        elif current and (match := PASSING.search(line)):
+            per_test[current] += int(match.group(1))
+    return {"command": " ".join(["python", *command[1:]]), "pytest_exit_code": completed.returncode,
+            "files": len(files), "tests": len(per_test), "examples": sum(per_test.values()),
+            "per_test": per_test}
+
+
+def build_corpus(folder: Path, records: int = CORPUS_RECORDS) -> str:
+    """Writes the benchmark corpus into `folder`; returns which builder made it."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from build_bench_corpus import build, write_jsonl
+    write_jsonl(build(records), folder)
+    return "benchmarks/build_bench_corpus.py (the pipeline benchmark's corpus)"
+
+
+def corpus_run(beam_args: list[str]) -> dict:
+    """Runs the pipeline once on the 30,000-record corpus; in vs out from its report."""
+    with tempfile.TemporaryDirectory(prefix="khabar-robustness-") as temp:
+        corpus, output = Path(temp) / "input", Path(temp) / "output"
+        builder = build_corpus(corpus)
+        command = [sys.executable, "-m", "pipeline", "--input", str(corpus), "--output",
+                   str(output), "--run_date", RUN_DATE, *beam_args]
+        started = time.time()
+        completed = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+        seconds = time.time() - started
+        report_path = output / "_reports" / f"{RUN_DATE}.json"
+        if not report_path.exists():
+            raise SystemExit(f"the corpus run failed ({completed.returncode}):\n"
+                             f"{completed.stderr[-3000:]}")
+        report = json.loads(report_path.read_text(encoding="utf-8"))
+    outputs = report["outputs"]
+    records_out = sum(outputs.values())
+    return {"corpus": builder, "records": CORPUS_RECORDS,
+            "command": "python -m pipeline --input CORPUS --output OUT "
+                       f"--run_date {RUN_DATE} {' '.join(beam_args)}".strip(),
+            "exit_code": completed.returncode, "seconds": round(seconds, 1),
+            "records_in": report["inputs"]["records"], "outputs": outputs,
+            "records_out": records_out, "equal": report["inputs"]["records"] == records_out,
+            "invariant": report["invariant"], "rejected_per_reason": report["rejected_per_reason"],
+            "documents_per_lang": report["documents_per_lang"]}
+
+
+def print_table(results: dict) -> None:
+    rows = []
+    for suite, counts in results["bad_input_kinds"].items():
+        rows.append((f"bad-input cases: {suite}", counts["cases"]))
+    rows.append(("bad-input cases: total", results["bad_input_cases_total"]))
+    examples = results["property_tests"]
+    rows.append((f"property examples ({examples['tests']} tests, {examples['files']} files)",
+                 examples["examples"]))
+    if corpus := results.get("corpus"):
+        rows.append(("corpus records in", corpus["records_in"]))
+        rows.append(("corpus records out (docs + dups + rejected)", corpus["records_out"]))
+        rows.append(("  documents / duplicates / rejected",
+                     " / ".join(str(corpus["outputs"][k])
+                                for k in ("documents", "duplicates", "rejected"))))
+        rows.append(("in == out", corpus["equal"]))
+    width = max(len(name) for name, _ in rows)
+    print(f"{'figure':<{width}}  value")
+    for name, value in rows:
+        print(f"{name:<{width}}  {value}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--skip-corpus", action="store_true",
+                        help="keep the corpus figures of the last results file")
+    parser.add_argument("beam_args", nargs="*", help="passed to the corpus run (after --)")
+    args = parser.parse_args()
+    previous = json.loads(RESULTS.read_text(encoding="utf-8")) if RESULTS.exists() else {}
+    kinds = bad_input_kinds()
+    results = {"bad_input_kinds": kinds,
+               "bad_input_cases_total": sum(c["cases"] for c in kinds.values()),
+               "property_tests": property_examples()}
+    if args.skip_corpus:
+        if "corpus" in previous:
+            results["corpus"] = previous["corpus"]
+    elif CORPORA.exists():
+        results["corpus"] = corpus_run(args.beam_args)
+    print_table(results)
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
