@@ -126,6 +126,31 @@ def test_short_body_lists_and_verse_stay():
     assert classify_lines([AR_BODY] + verse, "ar", STATE).removed == ()
 
 
+def test_short_first_line_is_the_title_when_the_body_is_about_it():
+    body = ["تتزايد مخاطر الهواتف الذكية على الأطفال مع ساعات الاستخدام الطويلة، ويحذر الأطباء "
+            "من أثرها على النوم والتركيز في المدرسة.",
+            "وتبقى الهواتف الذكية جزءا من حياتنا، لكن المخاطر تقل بالتنظيم والمتابعة."]
+    column = classify_lines(["مخاطر الهواتف الذكية", "رأي: لماذا نتعلق بها إلى هذا الحد!"] + body,
+                            "ar", STATE)
+    assert column.title == "مخاطر الهواتف الذكية"
+    assert "site_name" not in [r for _, r in removed_reasons(column)]
+    dialogue = classify_lines(["موعد مع الطبيب", "- هل وصلت إلى العيادة؟", "- نعم، أنا في الانتظار.",
+                               AR_BODY], "ar", STATE)
+    assert dialogue.title == "موعد مع الطبيب"
+    # a site name above a title: the body is about the title, not the site
+    site = classify_lines(["نجمة الشرق الإخبارية", "خطة جديدة لتطوير الخدمات في المناطق", AR_BODY],
+                          "ar", STATE)
+    assert site.title == "خطة جديدة لتطوير الخدمات في المناطق"
+    assert removed_reasons(site) == [("نجمة الشرق الإخبارية", "site_name")]
+
+
+def test_short_lines_without_a_paragraph_are_not_a_headline_block():
+    notes = ["ليل طويل في المدينة", "والشوارع خالية من المارة", "والمطر ينهمر بلا توقف",
+             "والنوافذ مضاءة حتى الفجر", "ولا أحد يسأل عن الغائبين"]
+    verdict = classify_lines(["خواطر"] + notes, "ar", STATE, has_title=True, title="ليلة ممطرة")
+    assert "related_headlines" not in [r for _, r in removed_reasons(verdict)]
+
+
 def test_jsonl_title_repeated_in_text():
     verdict = classify_lines(["عنوان مكرر في النص", AR_BODY], "ar", STATE, has_title=True,
                              title="عنوان مكرر في النص")

@@ -295,6 +295,28 @@ def _may_be_site_name(form: str) -> bool:
             and all(word_count(c) <= 3 for c in crumbs))
 
 
+_BULLET = regex.compile(r"^[\s\p{Cf}]*[-–—•*▪●◦]")
+
+
+def _is_list_item(line: str) -> bool:
+    """A line opening with a bullet or a dialogue dash: an item or a turn, never a headline."""
+    return _BULLET.match(line) is not None
+
+
+def _names_the_body(first: str, second: str, rest: list[str]) -> bool:
+    """True when a short first line is the article's own title rather than the site's name.
+
+    A plain line (no breadcrumb separator) whose content words recur in the body, while the
+    line below it does not, is what the body is about; a site name is not. Needs two content
+    words: one word ("ورزش" of a "به گزارش ورزش سه" lead) recurs in bodies by chance.
+    """
+    words = _content_words(first)
+    if len(words) < 2 or len(_CRUMB_SPLIT.split(first)) > 1:
+        return False
+    body_words = Counter(w for line in rest for w in _content_words(line))
+    return _body_overlap(first, body_words) >= 0.5 > _body_overlap(second, body_words)
+
+
 def _is_byline_shape(form: str) -> bool:
     """"Name – City", "Site – City", "Name- Site- City:": short dash-separated segments."""
     parts = [p for p in _DASH_SPLIT.split(form) if p]
@@ -437,8 +459,8 @@ def find_headline_block(lines: list[str], reasons: dict[int, str], batch_titles:
     if not after_end and above >= 0 and above not in reasons and last_mark(lines[above]) in ":：":
         return None
     body = [line for i, line in enumerate(lines) if i < run[0] and i not in reasons]
-    if not body:
-        return None
+    if not any(is_prose(line) for line in body):
+        return None  # no paragraph above: the short lines are the article itself (verse, notes)
     body_words = Counter(w for line in body for w in _content_words(line))
     hits = [i for i in run
             if (h := line_hash(lines[i])) in batch_titles and h != own_title_hash]
@@ -563,7 +585,8 @@ def classify_lines(lines: list[str], lang: str, state: BoilerplateState,
 
     def is_title_candidate(i: int) -> bool:
         return (i + 1 < len(lines) and looks_like_title(lines[i], cfg) and not is_prose(lines[i])
-                and head_reason(i) is None and not _is_byline_shape(forms[i]))
+                and not _is_list_item(lines[i]) and head_reason(i) is None
+                and not _is_byline_shape(forms[i]))
 
     # 1. The head: site name, title, byline, dateline, repeated title — until the body starts.
     title_decided = has_title
@@ -575,7 +598,8 @@ def classify_lines(lines: list[str], lang: str, state: BoilerplateState,
             reasons[index] = "repeated_title"
         elif not title_decided and index + 1 < len(lines) and (
                 reason == "site_name" or _is_site_name(form, state)
-                or _may_be_site_name(form) and is_title_candidate(index + 1)):
+                or _may_be_site_name(form) and is_title_candidate(index + 1)
+                and not _names_the_body(line, lines[index + 1], lines[index + 2:])):
             reasons[index] = "site_name"
             site_name = site_name or _site_label(line)
         elif reason is not None and reason != "site_name":
