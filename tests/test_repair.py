@@ -79,6 +79,20 @@ def test_lam_alef_ligature_gives_back_both_letters_marks():
     assert repair_text("\uFE8D\uFEF7\u0652\u064E\uFEE3\uFEAE", CFG)[0] == "الْأَمر"
 
 
+@pytest.mark.parametrize("ligated, logical", [
+    # a lone mark on the alef when the word is not vocalised before it ("إلاّ", "مثلاً")
+    ("\uFE87\uFEFC\u0651", "إلاّ"),
+    ("\uFEE3\uFE9C\uFEFC\u064B", "مثلاً"),
+    # on the lam when the letters before it carry harakat ("إِلَّا"), tanween fath excepted
+    ("\uFE87\u0650\uFEFC\u064E\u0651", "إِلَّا"),
+    ("\uFEE3\u064E\uFE9C\uFEFC\u064B", "مَثلاً"),
+    # a hamza alef carries its own vowel
+    ("\uFE8D\u064E\uFEF7\u064E\uFEE3\uFEAE", "اَلأَمر"),
+])
+def test_lam_alef_ligature_places_a_lone_mark_like_writers_do(ligated, logical):
+    assert repair_text(ligated, CFG)[0] == logical
+
+
 def test_visual_order_lines_are_reversed_keeping_latin_and_numbers():
     logical = "\uFE8D\uFEDF\uFEA0\uFEEE\uFE8D\uFEAD 2015 Acer R13"
     visual = "Acer R13 2015 " + "\uFEAD\uFE8D\uFEEE\uFEA0\uFEDF\uFE8D"
