@@ -73,7 +73,7 @@ def property_test_files() -> list[Path]:
 def property_examples() -> dict:
     """Runs the property tests once with hypothesis statistics and sums the passing examples."""
     files = property_test_files()
-    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:randomly",
+    command = [sys.executable, "-m", "pytest", "-q",
                "--hypothesis-show-statistics", *(str(f.relative_to(ROOT)) for f in files)]
     completed = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
     per_test, current = {}, None
