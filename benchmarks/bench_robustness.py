@@ -76,16 +76,21 @@ def property_examples() -> dict:
     command = [sys.executable, "-m", "pytest", "-q",
                "--hypothesis-show-statistics", *(str(f.relative_to(ROOT)) for f in files)]
     completed = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
-    per_test, current = {}, None
+    per_test, current, failed = {}, None, []
     for line in completed.stdout.splitlines():
-        if line.startswith("tests/") and line.rstrip().endswith(":"):
+        if line.startswith("tests/") and "::" in line and line.rstrip().endswith(":"):
             current = line.rstrip()[:-1]
             per_test[current] = 0
+        elif line.startswith("FAILED "):
+            failed.append(line[len("FAILED "):].split(" - ")[0])
         elif current and (match := PASSING.search(line)):
             per_test[current] += int(match.group(1))
+    if completed.returncode:
+        print(f"warning: property tests failed: {', '.join(failed) or completed.returncode}",
+              file=sys.stderr)
     return {"command": " ".join(["python", *command[1:]]), "pytest_exit_code": completed.returncode,
-            "files": len(files), "tests": len(per_test), "examples": sum(per_test.values()),
-            "per_test": per_test}
+            "failed": failed, "files": len(files), "tests": len(per_test),
+            "examples": sum(per_test.values()), "per_test": per_test}
 
 
 def build_corpus(folder: Path, records: int = CORPUS_RECORDS) -> str:
