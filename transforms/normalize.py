@@ -129,7 +129,8 @@ def _zwnj_restoration(text: str, cfg: NormalizeConfig) -> str:
 PERSIAN_RULES: tuple[Rule, ...] = (
     ("persian_yeh_kaf",
      lambda t, c: replace_chars(t, _ARABIC_YEH_KAF) if c.persian_yeh_kaf else t),
-    ("zwnj_spacing", lambda t, c: tidy_zwnj(t)[0]),
+    # A line that held only ZWNJs becomes empty: collapse it like any blank line.
+    ("zwnj_spacing", lambda t, c: _collapse_blank_lines(tidy_zwnj(t)[0], c)),
     ("zwnj_restored", _zwnj_restoration),
 )
 DIGIT_RULES: tuple[Rule, ...] = (
