@@ -5,7 +5,7 @@ orthographic variants (Arabic yeh/kaf, ZWNJ as space, tatweel). Copies keep thei
 site and language, so the pipeline finds near-duplicates the way it would in a daily crawl.
 Deterministic: one seeded `random.Random` per copy, keyed by the copy number.
 
-    .venv/bin/python benchmarks/build_bench_corpus.py --docs 30000 --out /tmp/khabar_bench
+    .venv/bin/python benchmarks/build_bench_corpus.py --docs 30000 --out ../khabar-bench
 
 Writes `part-<n>.jsonl` files (never into the repo: the text is the shared corpora's).
 """
