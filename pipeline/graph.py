@@ -26,7 +26,7 @@ from transforms.langid import identify_step, load_langid
 from transforms.limits import check_limits
 from transforms.normalize import basic_normalize_step, normalize_step
 from transforms.read import ReadArticles, SourceManifest
-from transforms.repair import repair_step
+from transforms.repair import build_repairer, repair_step
 from transforms.rows import doc_row, index_row, manifest_row, rejection_row, read_index_file
 from transforms.write import WriteStaged
 
@@ -59,7 +59,7 @@ class CleanDocuments(beam.PTransform):
         config = self._config
         return (records
                 | ApplyStep("Decode", decode_step, config.repair)
-                | ApplyStep("Repair", repair_step, config.repair)
+                | ApplyStep("Repair", repair_step, config.repair, setup=build_repairer)
                 | ApplyStep("NormalizeBasic", basic_normalize_step, config.normalize)
                 | ApplyStep("CheckLimits", check_limits, config.limits)
                 | ApplyStep("IdentifyLanguage", identify_step, config.langid, setup=load_langid)

@@ -261,3 +261,17 @@ def test_devkit_boilerplate_set_quality():
                 kept += key in out or any(key in o for o in out)
     assert removed / total >= 0.98
     assert kept / content >= 0.995
+
+
+def test_a_document_rejected_as_empty_keeps_the_lines_it_lost():
+    """The dead letter carries the removed lines, so `rejected/` shows why it was emptied."""
+    from transforms.beam_steps import _StepDoFn
+    from transforms.boilerplate import BoilerplateConfig, load_boilerplate, strip_step
+    from transforms.model import Doc, Rejection
+
+    doc = Doc(id="x", source="x.txt", lang="ar", text="شارك المقال\nاترك تعليقك")
+    do_fn = _StepDoFn("StripLines", strip_step, (BoilerplateConfig(),), load_boilerplate)
+    do_fn.setup()
+    (rejection,) = list(do_fn.process(doc, {}, frozenset()))
+    assert isinstance(rejection, Rejection) and rejection.reason == "empty_after_cleaning"
+    assert {line.text for line in rejection.removed_lines} == {"شارك المقال", "اترك تعليقك"}

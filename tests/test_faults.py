@@ -17,8 +17,9 @@ import sys
 import time
 from pathlib import Path
 
-import pandas as pd
 import pytest
+
+from readback import snapshot
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "tests" / "data" / "seeds"
@@ -167,14 +168,6 @@ def committed_files(output: Path) -> dict[str, str]:
             if path.is_file() and "_staging" not in path.relative_to(output).parts}
 
 
-def snapshot(output: Path) -> dict[str, list[tuple]]:
-    """Every row of every dataset, as sorted tuples of strings (order-free comparison)."""
-    rows = {}
-    for name in DATASETS:
-        frame = pd.read_parquet(output / name)
-        rows[name] = sorted(tuple(str(v) for v in row) for row in frame.itertuples(index=False))
-    return rows
-
 
 @pytest.fixture(scope="module")
 def fault(tmp_path_factory):
@@ -185,7 +178,7 @@ def fault(tmp_path_factory):
     command = pipeline_command(corpus, output)
 
     assert finish(command, root / "reference.log") == 0, (root / "reference.log").read_text()
-    reference_files, reference_rows = committed_files(output), snapshot(output)
+    reference_files, reference_rows = committed_files(output), snapshot(output, DATASETS)
 
     killed = start(command, root / "killed.log")
     try:
@@ -211,7 +204,7 @@ def fault(tmp_path_factory):
             "victim_cpu": victim_cpu, "killed_exit": killed_exit,
             "killed_log": (root / "killed.log").read_text(errors="replace"),
             "after_kill_files": after_kill_files, "staging_left": staging_left,
-            "rerun_exit": rerun_exit, "rerun_rows": snapshot(output),
+            "rerun_exit": rerun_exit, "rerun_rows": snapshot(output, DATASETS),
             "rerun_files": committed_files(output), "output": output, "records": records}
 
 

@@ -6,22 +6,12 @@ import pandas as pd
 import pytest
 
 from pipeline.run import run
+from readback import snapshot
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "pipeline" / "sample"
 DAY1, DAY2 = "2025-07-01", "2025-07-02"
 
-
-def snapshot(output: Path) -> dict[str, list[tuple]]:
-    """Every row of every dataset, as sorted tuples of strings (order-free comparison)."""
-    rows = {}
-    for name in ("documents", "duplicates", "rejected", "index"):
-        if not (output / name).exists():
-            rows[name] = []
-            continue
-        frame = pd.read_parquet(output / name)
-        rows[name] = sorted(tuple(str(v) for v in r) for r in frame.itertuples(index=False))
-    return rows
 
 
 @pytest.fixture(scope="module")

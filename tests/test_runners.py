@@ -12,16 +12,15 @@ import sysconfig
 import tarfile
 from pathlib import Path
 
-import pandas as pd
 import pytest
 
 from pipeline.run import run
+from readback import snapshot
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "pipeline" / "sample"
 SEEDS = ROOT / "tests" / "data" / "seeds"
 RUN_DATE = "2025-03-01"
-DATASETS = ("documents", "duplicates", "rejected", "index")
 VARIANTS = 40
 
 
@@ -43,14 +42,6 @@ def write_variants(folder: Path) -> None:
         (site / f"variant_{number:03d}.txt").write_text("\n".join(lines) + "\n",
                                                           encoding="utf-8")
 
-
-def snapshot(output: Path) -> dict[str, list[tuple]]:
-    """Every row of every dataset, as sorted tuples of strings (order-free comparison)."""
-    rows = {}
-    for name in DATASETS:
-        frame = pd.read_parquet(output / name)
-        rows[name] = sorted(tuple(str(v) for v in r) for r in frame.itertuples(index=False))
-    return rows
 
 
 @pytest.fixture(scope="module")

@@ -66,7 +66,8 @@ class _StepDoFn(beam.DoFn):
             self._rejected.inc()
             Metrics.counter(METRICS_NAMESPACE,
                             f"{self._name}.rejected.{rejection.reason}").inc()
-            yield Rejection.of(element, rejection.reason, rejection.detail, self._name)
+            yield Rejection.of(rejection.doc or element, rejection.reason, rejection.detail,
+                               self._name)
             return
         except Exception as error:  # a bug met by one document must not sink the whole run
             self._failed.inc()

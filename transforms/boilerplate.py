@@ -696,7 +696,8 @@ def strip_step(doc: Doc, state: BoilerplateState,
         summary = ", ".join(f"{reason}×{count}" for reason, count in sorted(reasons.items()))
         raise Reject("empty_after_cleaning",
                      f"{left} characters left (minimum {state.cfg.min_clean_chars}); "
-                     f"removed {len(verdict.removed)} lines ({summary or 'none'})")
+                     f"removed {len(verdict.removed)} lines ({summary or 'none'})",
+                     doc.with_removed(verdict.removed))
     changes = {}
     if text != doc.text:
         changes["text"] = text

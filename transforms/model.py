@@ -66,12 +66,17 @@ class Doc:
 
 
 class Reject(Exception):
-    """Raised by a step for a document it cannot process; becomes a `rejected/` row."""
+    """Raised by a step for a document it cannot process; becomes a `rejected/` row.
 
-    def __init__(self, reason: str, detail: str):
+    `doc`, when given, is the document as the step left it (e.g. with the lines it removed), so
+    the rejected row keeps that provenance; otherwise the step's input is recorded.
+    """
+
+    def __init__(self, reason: str, detail: str, doc: "Doc | None" = None):
         super().__init__(f"{reason}: {detail}")
         self.reason = reason
         self.detail = detail
+        self.doc = doc
 
 
 @dataclass(frozen=True, slots=True)
