@@ -104,7 +104,10 @@ def build_graph(pipeline: beam.Pipeline, spec: RunSpec, config) -> None:
 
     run_date = spec.run_date
     rows = [
-        deduplicated["docs"] | "DocumentRows" >> beam.Map(doc_row, run_date),
+        deduplicated["docs"] | "DedupedDocs" >> beam.Filter(is_doc)
+        | "DocumentRows" >> beam.Map(doc_row, run_date),
+        deduplicated["docs"] | "DedupRejections" >> beam.Filter(is_rejection)
+        | "DedupRejectionRows" >> beam.Map(rejection_row, run_date),
         deduplicated["index"] | "IndexRows" >> beam.Map(index_row, run_date),
         cleaned | "CleanRejections" >> beam.Filter(is_rejection)
         | "CleanRejectionRows" >> beam.Map(rejection_row, run_date),

@@ -112,3 +112,30 @@ def test_new_copy_of_an_earlier_document_points_to_it():
         assert_that(day1["index"] | beam.Map(lambda row: (row["id"], sorted(row) == sorted(
             INDEX_SCHEMA.names))), equal_to([("d1-story", True), ("d1-other", True)]),
             label="index rows")
+
+
+def test_a_document_whose_features_raise_becomes_a_step_failed_rejection(monkeypatch):
+    """The dedup dead letter: one document's bug rejects that document, the rest dedup as usual.
+    The failure is injected because no real text makes `fingerprint` raise."""
+    import transforms.dedup.beam as dedup_beam
+    from transforms.model import Rejection
+
+    real_fingerprint = dedup_beam.fingerprint
+
+    def fingerprint_failing_on_other(text, n):
+        if text == OTHER:
+            raise ValueError("injected")
+        return real_fingerprint(text, n)
+
+    monkeypatch.setattr(dedup_beam, "fingerprint", fingerprint_failing_on_other)
+    docs = [_doc("story", STORY), _doc("edit", _edited(STORY)), _doc("bad", OTHER)]
+    with TestPipeline() as p:
+        out = p | beam.Create(docs) | DeduplicateWithIndex(FAST, "2025-07-01")
+        assert_that(out["docs"] | beam.Filter(lambda e: isinstance(e, Doc)) | beam.Map(_fields),
+                    equal_to([("edit", "edit", None, 2), ("story", "edit", "edit", 2)]))
+        assert_that(out["docs"] | beam.Filter(lambda e: isinstance(e, Rejection))
+                    | beam.Map(lambda r: (r.id, r.reason, r.step, r.detail)),
+                    equal_to([("bad", "step_failed", "Deduplicate",
+                               "Deduplicate raised ValueError: injected")]), label="rejected")
+        assert_that(out["index"] | beam.Map(lambda row: row["id"]), equal_to(["edit"]),
+                    label="index")

@@ -32,7 +32,8 @@ from transforms.dedup.select import (Assignment, Member, Node, assign_component,
 from transforms.dedup.shingles import fingerprint, pack, unpack
 from transforms.dedup.signatures import band_hashes, minhash_template, signature
 from transforms.dedup.verify import judge_pair
-from transforms.model import Doc
+from transforms.beam_steps import STEP_FAILED
+from transforms.model import Doc, Rejection
 
 METRICS_NAMESPACE = "khabar"
 
@@ -51,6 +52,22 @@ class Feature:
     weight: int = 1  # documents it stands for after the exact pass
 
 
+@dataclass(frozen=True, slots=True)
+class FeatureFailure:
+    """A document whose features raised: it leaves dedup as a `step_failed` rejection, the
+    dead letter of this stage, instead of failing the run."""
+    doc_id: str
+    detail: str
+
+
+def _is_feature(element) -> bool:
+    return isinstance(element, Feature)
+
+
+def _failure_by_id(element):
+    return [(element.doc_id, element.detail)] if isinstance(element, FeatureFailure) else []
+
+
 class _ComputeFeatures(beam.DoFn):
     """Shingles and MinHash band keys; the permutations are built once per worker."""
 
@@ -60,21 +77,33 @@ class _ComputeFeatures(beam.DoFn):
         self._layout = None
         self._no_words = _counter("docs_without_words")
         self._signed = _counter("docs_signed")
+        self._failed = _counter("docs_failed")
 
     def setup(self):
         self._template = minhash_template(self._cfg.num_perm, self._cfg.seed)
         self._layout = self._cfg.band_layout
 
     def process(self, doc: Doc):
-        exact, hashes = fingerprint(doc.text, self._cfg.shingle_size)
-        if hashes.size == 0:
+        try:
+            feature = self._feature(doc)
+        except Exception as error:  # one document's bug must not sink the run
+            self._failed.inc()
+            yield FeatureFailure(doc.id, f"Deduplicate raised {type(error).__name__}: {error}"[:1000])
+            return
+        if feature is None:
             self._no_words.inc()
             return
+        self._signed.inc()
+        yield feature
+
+    def _feature(self, doc: Doc) -> Optional[Feature]:
+        exact, hashes = fingerprint(doc.text, self._cfg.shingle_size)
+        if hashes.size == 0:
+            return None
         bands, rows = self._layout
         sketch = signature(hashes, self._template)
-        self._signed.inc()
-        yield Feature(doc_node(doc), exact, pack(hashes),
-                      tuple(band_hashes(sketch.hashvalues, bands, rows)))
+        return Feature(doc_node(doc), exact, pack(hashes),
+                       tuple(band_hashes(sketch.hashvalues, bands, rows)))
 
 
 def _by_exact_key(feature: Feature):
@@ -268,8 +297,14 @@ def _with_copies(rep_and_joined):
 
 
 def _apply_assignment(id_and_joined):
-    """The documents with their dedup fields set (an unsigned document stays alone)."""
+    """The documents with their dedup fields set (an unsigned document stays alone); a
+    document whose features failed becomes its `step_failed` rejection."""
     doc_id, joined = id_and_joined
+    failures = sorted(joined["failed"])
+    if failures:
+        for doc in joined["doc"]:
+            yield Rejection.of(doc, STEP_FAILED, failures[0], "Deduplicate")
+        return
     found = list(joined["assignment"])
     assignment = found[0] if found else singleton(doc_id)
     for doc in joined["doc"]:
@@ -292,7 +327,8 @@ def _rep_weight(feature: Feature):
 
 
 class _Assignments(beam.PTransform):
-    """Docs -> (reps' features, (id, Assignment) for every signed document)."""
+    """Docs -> (reps' features, (id, Assignment) for every signed document,
+    (id, detail) for every document whose features failed)."""
 
     def __init__(self, cfg: DedupConfig, earlier_index=None):
         super().__init__()
@@ -301,7 +337,9 @@ class _Assignments(beam.PTransform):
 
     def expand(self, docs):
         cfg = self._cfg
-        features = docs | "Features" >> beam.ParDo(_ComputeFeatures(cfg))
+        computed = docs | "Features" >> beam.ParDo(_ComputeFeatures(cfg))
+        features = computed | "Signed" >> beam.Filter(_is_feature)
+        failures = computed | "FeatureFailures" >> beam.FlatMap(_failure_by_id)
         exact_groups = (features
                         | "KeyByExactText" >> beam.Map(_by_exact_key)
                         | "ExactGroups" >> beam.GroupByKey())
@@ -341,7 +379,7 @@ class _Assignments(beam.PTransform):
                         "assigned": assigned, "copies": copies}
                        | "JoinCopies" >> beam.CoGroupByKey()
                        | "WithCopies" >> beam.FlatMap(_with_copies))
-        return reps, assignments
+        return reps, assignments, failures
 
 
 def _earlier_bands(member):
@@ -354,8 +392,9 @@ def _earlier_shingles(member):
     return node, (shingles, 1)
 
 
-def _assign_docs(docs, assignments):
-    return ({"doc": docs | "KeyDocs" >> beam.Map(_keyed_by_id), "assignment": assignments}
+def _assign_docs(docs, assignments, failures):
+    return ({"doc": docs | "KeyDocs" >> beam.Map(_keyed_by_id), "assignment": assignments,
+             "failed": failures}
             | "JoinDocs" >> beam.CoGroupByKey()
             | "Assign" >> beam.FlatMap(_apply_assignment))
 
@@ -363,6 +402,7 @@ def _assign_docs(docs, assignments):
 class Deduplicate(beam.PTransform):
     """Docs -> the same docs with `cluster_id`, `duplicate_of`, `similarity`, `cluster_size`.
 
+    A document whose features raise comes out as a `Rejection` (`step_failed`) instead.
     Kept documents have `duplicate_of=None` and `cluster_id` = their own id; duplicates name
     the kept document in both fields and carry their verified similarity to it (1.0 for an
     exact copy). `earlier_index`: optional PCollection of `INDEX_SCHEMA` dicts from earlier
@@ -375,8 +415,8 @@ class Deduplicate(beam.PTransform):
         self._earlier_index = earlier_index
 
     def expand(self, docs):
-        _, assignments = docs | "Match" >> _Assignments(self._cfg, self._earlier_index)
-        return _assign_docs(docs, assignments)
+        _, assignments, failures = docs | "Match" >> _Assignments(self._cfg, self._earlier_index)
+        return _assign_docs(docs, assignments, failures)
 
 
 class DeduplicateWithIndex(beam.PTransform):
@@ -393,8 +433,9 @@ class DeduplicateWithIndex(beam.PTransform):
         self._earlier_index = earlier_index
 
     def expand(self, docs):
-        reps, assignments = docs | "Match" >> _Assignments(self._cfg, self._earlier_index)
-        out = _assign_docs(docs, assignments)
+        reps, assignments, failures = docs | "Match" >> _Assignments(self._cfg,
+                                                                     self._earlier_index)
+        out = _assign_docs(docs, assignments, failures)
         kept_ids = (out
                     | "KeptDocs" >> beam.Filter(_is_kept)
                     | "KeptIds" >> beam.Map(_id_and_doc))
@@ -404,8 +445,8 @@ class DeduplicateWithIndex(beam.PTransform):
         return {"docs": out, "index": index}
 
 
-def _is_kept(doc: Doc) -> bool:
-    return doc.duplicate_of is None
+def _is_kept(element) -> bool:
+    return isinstance(element, Doc) and element.duplicate_of is None
 
 
 def _id_and_doc(doc: Doc):
