@@ -7,7 +7,9 @@ Three evaluations, each reporting boilerplate-line recall and content-line preci
               boilerplate that ../shared/corpora/README.md counts labelled by site-specific
               labelling rules written here (okaz share header, SMS promos, 3alyoum bylines /
               slider residue / `سمات` tag lines, SPA datelines and trailers, `انتهای پیام`,
-              `منبع :`, photo credits, Telegram promos...). Every other line counts as content.
+              `منبع :`, photo credits, Telegram promos...). Every other line counts as content;
+              a header glued to the first paragraph (okaz) is labelled as its prefix alone,
+              the paragraph after it as content.
 2. injected:  other corpus articles grouped into simulated sites; each site has its own template
               (site-name line, byline, credit, prompts, tags, end marker, promo, photo credit,
               all phrased here, not copied from the pattern file), and 55% of articles end with
@@ -53,14 +55,14 @@ import regex  # noqa: E402
 # --- 1. labelling rules for the real boilerplate the corpora README counts --------------------
 # (site or None for every site, regex on the raw line, reason)
 REAL_RULES = [
-    ("okaz", r"شارك من خلال تويتر", "share_prompt"),
     (None, r"(?i)\bsms\b", "promo"),
     (None, r"^\s*\d{5,6}\s*-\s*(Stc|Mobily|Zain)\s*$", "promo"),
     (None, r"^\s*الاتصالات\s*[,،]\s*\d+\s*موبايلي", "promo"),
     (None, r"تبدأ بالرمز.*(مسافة|الرسالة)", "promo"),
     ("aawsat", r"^\s*\.\.\.المزيد\s*$", "more_link"),
     ("3alyoum", r"^\s*Next Previous", "navigation"),
-    ("3alyoum", r"^\s*([^\s–-]+\s?){1,3}[–-]\s*\S+(\s\S+)?\s*$", "byline"),
+    # "عين اليوم – <city>"; not a numbered list item ("1 – غلاء المهور.")
+    ("3alyoum", r"^\s*(?!\d)([^\s–-]+\s?){1,3}[–-]\s*\S+(\s\S+)?(?<![.:])\s*$", "byline"),
     ("3alyoum", r"^\s*سمات\s", "tag_line"),
     ("was", r"^\s*\S+(\s\S+)?\s\d{1,3}\s\S+\s14\d\d\s?هـ?\sالموافق\s.*واس\s*$", "dateline"),
     ("was", r"^\s*\d{1,2}:\d{2}\sت\sم(\sN+)?\s*$", "end_marker"),
@@ -73,13 +75,29 @@ REAL_RULES = [
     (None, r"^\s*عضویت در کانال", "promo"),
 ]
 _REAL = [(site, regex.compile(rx), reason) for site, rx, reason in REAL_RULES]
+# Boilerplate that heads a line of article text: only the matched prefix is boilerplate, the
+# rest of the line is content (okaz glues its share header to the first paragraph).
+REAL_PREFIX_RULES = [
+    ("okaz", r"^\s*شارك من خلال تويتر(\s+فيسبوك)?(\s+جوجل بلس)?(\s+اكتب رأيك)?", "share_prompt"),
+]
+_REAL_PREFIX = [(site, regex.compile(rx), reason) for site, rx, reason in REAL_PREFIX_RULES]
 
 
 def real_label(site: str, line: str) -> str | None:
-    for rule_site, rx, reason in _REAL:
+    """The reason a whole line (or its head) is real boilerplate, or None for content."""
+    for rule_site, rx, reason in _REAL + _REAL_PREFIX:
         if (rule_site is None or rule_site == site) and rx.search(line):
             return reason
     return None
+
+
+def real_labels(site: str, line: str) -> list[tuple[str, str | None]]:
+    """The line as labelled parts: a boilerplate prefix and the content after it, or whole."""
+    for rule_site, rx, reason in _REAL_PREFIX:
+        match = rx.search(line) if rule_site is None or rule_site == site else None
+        if match and line[match.end():].strip():
+            return [(match.group().strip(), reason), (line[match.end():].strip(), None)]
+    return [(line, real_label(site, line))]
 
 
 # --- 2. templates for injected boilerplate (phrased here) ---------------------------------------
@@ -235,7 +253,7 @@ def eval_real(docs: list[dict], lang: str, state) -> dict:
     common = corpus_signals(batch, state.cfg)
     for d, (site, lines) in zip(docs, batch):
         output, verdict = run_doc(lines, lang, state, common.get(site, frozenset()))
-        labelled = [(line, real_label(site, line)) for line in lines[1:]]
+        labelled = [part for line in lines[1:] for part in real_labels(site, line)]
         title_key = fold_key(lines[0])
         titles_ok += bool(verdict.title) and fold_key(verdict.title) == title_key
         tally.add(labelled + [(lines[0], None)], output)
@@ -267,7 +285,7 @@ def build_injected(docs: list[dict], title_pool: list[dict], lang: str, rng: ran
         for kind in ("byline", "dateline"):
             if kind in site["kinds"]:
                 lines.append((site[kind], kind))
-        lines += [(line, real_label(d["site"], line)) for line in body]
+        lines += [part for line in body for part in real_labels(d["site"], line)]
         tail = [k for k in TAIL_KINDS if k in site["kinds"]]
         lines += [(site[k], k) for k in tail if k in ("photo_credit", "source_credit", "tag_line",
                                                     "end_marker")]
