@@ -20,6 +20,7 @@ Terminal punctuation is Arabic-script aware (؟ ۔ … ؛ ، and a sentence end 
 from __future__ import annotations
 
 import functools
+import itertools
 import posixpath
 import statistics
 import unicodedata
@@ -32,7 +33,7 @@ import regex
 import xxhash
 import yaml
 
-from transforms.folding import fold, fold_key
+from transforms.folding import fold, fold_key, replace_chars
 from transforms.model import Doc, Reject, RemovedLine
 
 PATTERNS_PATH = Path(__file__).resolve().parents[1] / "configs" / "boilerplate.yaml"
@@ -72,25 +73,52 @@ class BoilerplateConfig:
 
 # --- match form -------------------------------------------------------------------------------
 
-_LETTER_FOLDS = str.maketrans({
-    "\u064a": "\u06cc", "\u0649": "\u06cc", "\u0643": "\u06a9",
-    "\u0623": "\u0627", "\u0625": "\u0627", "\u0622": "\u0627", "\u0671": "\u0627",
-    "\u0629": "\u0647",  # teh marbuta -> heh: "مشاركة"/"مشارکه" match alike
-})
-_VANISH = dict.fromkeys([0x0640, 0x200C, 0x200D, 0x200E, 0x200F, 0x061C, 0xFEFF, 0x00AD]
-                        + list(range(0x202A, 0x202F)) + list(range(0x2066, 0x206A)))
+# (from, to) pairs for `replace_chars` (no target is a source, so order is free).
+_LETTER_FOLDS = (
+    ("\u064a", "\u06cc"), ("\u0649", "\u06cc"), ("\u0643", "\u06a9"),
+    ("\u0623", "\u0627"), ("\u0625", "\u0627"), ("\u0622", "\u0627"), ("\u0671", "\u0627"),
+    ("\u0629", "\u0647"),  # teh marbuta -> heh: "مشاركة"/"مشارکه" match alike
+)
+# Tatweel, ZWNJ/ZWJ, LRM/RLM, ALM, BOM, soft hyphen, bidi embeddings and isolates.
+_VANISH = tuple((char, "") for char in "\u0640\u200c\u200d\u200e\u200f\u061c\ufeff\u00ad"
+                "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 _MARKS = regex.compile(r"\p{M}+")
-_DIGIT = regex.compile(r"\p{Nd}")
+# Digits other than ASCII ones (those fold to themselves, so they need no Python callback).
+_OTHER_DIGIT = regex.compile(r"[^\P{Nd}0-9]")
 _SPACES = regex.compile(r"\s+")
 # Decoration around a line: bullets, slashes, dashes, stars, pipes, dots, brackets, quotes.
-_EDGE = r"[\s\p{Pd}\p{Ps}\p{Pe}\p{Pi}\p{Pf}/\\|*•·▪■►◄▶◀●○◆◇~_=+#.…:：،,؛;!?؟»«\"'<>]"
-_TRIM = regex.compile(rf"^{_EDGE}+|{_EDGE}+$")
+_EDGE_RUN = regex.compile(
+    r"[\s\p{Pd}\p{Ps}\p{Pe}\p{Pi}\p{Pf}/\\|*•·▪■►◄▶◀●○◆◇~_=+#.…:：،,؛;!?؟»«\"'<>]+")
 
 
 def _fold_letters(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text).translate(_VANISH)
-    text = _MARKS.sub("", text).translate(_LETTER_FOLDS)
-    return _DIGIT.sub(lambda m: str(unicodedata.digit(m.group())), text)
+    text = replace_chars(unicodedata.normalize("NFKC", text), _VANISH)
+    text = replace_chars(_MARKS.sub("", text), _LETTER_FOLDS)
+    return _OTHER_DIGIT.sub(lambda m: str(unicodedata.digit(m.group())), text)
+
+
+def _has_python_only_space(text: str) -> bool:
+    return "\x1c" in text or "\x1d" in text or "\x1e" in text or "\x1f" in text
+
+
+def _collapse_spaces(text: str) -> str:
+    r"""Runs of regex `\s` as one space, ends stripped; `str.split` does it several times faster
+    and splits on the same characters unless one of \x1c-\x1f, whitespace to `str.split` and
+    `str.strip` only (not to regex `\s`), is there."""
+    if _has_python_only_space(text):
+        return _SPACES.sub(" ", text).strip()
+    return " ".join(text.split())
+
+
+def _trim(text: str) -> str:
+    """`text` without decoration at either end. The trailing run is found by matching the
+    reversed text, not by trying every position of the line as a regex `<edge>+$` would."""
+    head = _EDGE_RUN.match(text)
+    start = head.end() if head else 0
+    if start == len(text):
+        return ""
+    tail = _EDGE_RUN.match(text[::-1])
+    return text[start:len(text) - tail.end()] if tail else text[start:]
 
 
 def match_form(line: str) -> str:
@@ -101,8 +129,8 @@ def match_form(line: str) -> str:
     >>> match_form("منبع : خبرگزاري مهر")
     'منبع : خبرگزاری مهر'
     """
-    folded = _SPACES.sub(" ", _fold_letters(line).casefold()).strip()
-    trimmed = _TRIM.sub("", folded)
+    folded = _collapse_spaces(_fold_letters(line).casefold())
+    trimmed = _trim(folded)
     return trimmed or folded
 
 
@@ -114,6 +142,7 @@ def line_hash(line: str) -> int:
 # --- punctuation and shape --------------------------------------------------------------------
 
 _WORD_SPLIT = regex.compile(r"[\s\u200c]+|(?<=\p{L})[:：](?=\p{L})")
+_LETTER_COLON = regex.compile(r"[:：](?<=\p{L}[:：])(?=\p{L})")  # the second kind of split
 _CLOSERS = "»«\"”“’'）)]】"
 _SENTENCE_END = (".", "۔", "…", "؛", ";", "،", ",", ":", "：")
 _TITLE_PREFIX = regex.compile(r"^[^:：]{2,40}[:：]\s*\S")
@@ -143,25 +172,38 @@ def ends_like_sentence(line: str) -> bool:
 
 
 def word_count(line: str) -> int:
-    """Words, counting ZWNJ-joined parts apart ("سبک‌دست:برای‌اجاره" is several words)."""
-    return len(_WORD_SPLIT.split(line.strip())) if line.strip() else 0
+    """Words, counting ZWNJ-joined parts apart ("سبک‌دست:برای‌اجاره" is several words).
+
+    Without a Python-only space or a ZWNJ at an end, `str.split` cuts at the space/ZWNJ runs of
+    `_WORD_SPLIT` several times faster; colons between letters are counted apart.
+    """
+    text = line.strip()
+    if not text:
+        return 0
+    if text[0] == "\u200c" or text[-1] == "\u200c" or _has_python_only_space(text):
+        return len(_WORD_SPLIT.split(text))
+    colons = len(_LETTER_COLON.findall(text)) if ":" in text or "：" in text else 0
+    return len(text.replace("\u200c", " ").split()) + colons
 
 
-def is_headline_like(line: str, cfg: BoilerplateConfig) -> bool:
+# The shape tests below take the line's `word_count` from callers that already have it: counting
+# is a regex split of the whole line, the costliest part of a test on a long paragraph.
+
+def is_headline_like(line: str, cfg: BoilerplateConfig, words: Optional[int] = None) -> bool:
     """Short, 2+ words and not ending like a sentence: the shape of a title."""
-    words = word_count(line)
+    words = word_count(line) if words is None else words
     return (2 <= words <= cfg.headline_max_words and len(line) <= cfg.headline_max_chars
             and (not ends_like_sentence(line) or _ELLIPSIS_END.search(line) is not None))
 
 
-def is_prose(line: str) -> bool:
+def is_prose(line: str, words: Optional[int] = None) -> bool:
     """An article paragraph: a long line, or a medium one ending like a sentence."""
-    words = word_count(line)
+    words = word_count(line) if words is None else words
     return words >= 25 or (words >= 8 and ends_like_sentence(line))
 
 
-def looks_like_title(line: str, cfg: BoilerplateConfig) -> bool:
-    words = word_count(line)
+def looks_like_title(line: str, cfg: BoilerplateConfig, words: Optional[int] = None) -> bool:
+    words = word_count(line) if words is None else words
     return (2 <= words <= cfg.title_max_words and len(line) <= cfg.title_max_chars
             and last_mark(line) not in (".", "۔", "…", "؛", ";", "،", ",", ":", "："))
 
@@ -177,8 +219,9 @@ class LineKind:
     max_words: int
     patterns: tuple[regex.Pattern, ...]
 
-    def matches(self, form: str) -> Optional[regex.Match]:
-        if word_count(form) > self.max_words:
+    def matches(self, form: str, words: int) -> Optional[regex.Match]:
+        """The first pattern matching the whole `form` (whose `word_count` is `words`)."""
+        if words > self.max_words:
             return None
         for pattern in self.patterns:
             found = pattern.fullmatch(form)
@@ -265,12 +308,16 @@ def _is_dateline(form: str, state: BoilerplateState) -> bool:
 
 
 def _is_share_bar(form: str, state: BoilerplateState) -> bool:
-    """A short line made of share verbs and social-network names."""
-    tokens = _WORD_RE.findall(form)
-    if not 2 <= len(tokens) <= 16:
-        return False
-    known = sum(token in state.share_bar_words for token in tokens)
-    return known >= 0.75 * len(tokens)
+    """A short line made of share verbs and social-network names: 2 to 16 tokens, 3 in 4 of them
+    share-bar words. Five other tokens already rule it out (at most 4 of 16 may be other), so a
+    paragraph is read only that far."""
+    tokens = other = 0
+    for found in _WORD_RE.finditer(form):
+        tokens += 1
+        other += found.group() not in state.share_bar_words
+        if tokens > 16 or other > 4:
+            return False
+    return tokens >= 2 and tokens - other >= 0.75 * tokens
 
 
 def _is_site_name(form: str, state: BoilerplateState) -> bool:
@@ -288,7 +335,7 @@ def _is_site_name(form: str, state: BoilerplateState) -> bool:
 def _may_be_site_name(form: str) -> bool:
     """Up to three words, or a short breadcrumb ("site - section"): a site name when a title
     follows it, a title (or byline) otherwise."""
-    if len(_WORD_RE.findall(form)) <= 3:
+    if sum(1 for _ in itertools.islice(_WORD_RE.finditer(form), 4)) <= 3:  # reads 4 words at most
         return True
     crumbs = [c for c in _CRUMB_SPLIT.split(form) if c]
     return ("«" not in form and len(crumbs) >= 2 and word_count(form) <= 7
@@ -404,24 +451,27 @@ def _block_score(lines: list[str], title_hits: int, after_end: bool, body_words:
             - 1.5 * max(0.0, rhymed - 0.5))   # verse
 
 
-def lines_under_headings(lines: list[str], reasons: dict[int, str],
+def lines_under_headings(lines: list[str], words: list[int], reasons: dict[int, str],
                          cfg: BoilerplateConfig) -> list[int]:
-    """Title-like lines right below a related-stories heading ("اخبار مرتبط", "اقرأ أيضا")."""
+    """Title-like lines right below a related-stories heading ("اخبار مرتبط", "اقرأ أيضا").
+
+    `words` holds each line's `word_count`."""
     found = []
     for heading in (i for i, r in reasons.items() if r == "related_heading"):
         index = heading + 1
         while index < len(lines) and (index in reasons or (
-                not is_prose(lines[index]) and word_count(lines[index]) <= cfg.headline_max_words)):
+                not is_prose(lines[index], words[index]) and words[index] <= cfg.headline_max_words)):
             if index not in reasons:
                 found.append(index)
             index += 1
     return sorted(set(found))
 
 
-def find_headline_block(lines: list[str], reasons: dict[int, str], batch_titles: frozenset,
-                        own_title_key: Optional[str], cfg: BoilerplateConfig
-                        ) -> Optional[HeadlineBlock]:
-    """The trailing related-headline block of `lines` that has no heading above it, or None.
+def find_headline_block(lines: list[str], words: list[int], reasons: dict[int, str],
+                        batch_titles: frozenset, own_title_key: Optional[str],
+                        cfg: BoilerplateConfig) -> Optional[HeadlineBlock]:
+    """The trailing related-headline block of `lines` (`words`: their `word_count`s) that has no
+    heading above it, or None.
 
     Walks back from the end over title-like lines, stepping over trailing prompts already
     removed; stops at an article-ending line, a body line, or a line quoting the document's own
@@ -436,7 +486,8 @@ def find_headline_block(lines: list[str], reasons: dict[int, str], batch_titles:
         reason = reasons.get(index)
         if reason is not None:
             # A headline that recurs across the site's pages stays part of the run.
-            recurring_headline = reason == "site_boilerplate" and is_headline_like(lines[index], cfg)
+            recurring_headline = reason == "site_boilerplate" and is_headline_like(
+                lines[index], cfg, words[index])
             if run and not recurring_headline and (
                     reason not in _PROMPT_REASONS or len(run) >= cfg.headline_block_min_lines):
                 after_end = reason in _ARTICLE_END_REASONS
@@ -444,22 +495,23 @@ def find_headline_block(lines: list[str], reasons: dict[int, str], batch_titles:
             index -= 1  # trailing prompts, or one stray line below a prompt: keep walking
             continue
         line = lines[index]
-        one_word_title = word_count(line) == 1 and not ends_like_sentence(line)
-        if not (is_headline_like(line, cfg) or one_word_title) or (
+        one_word_title = words[index] == 1 and not ends_like_sentence(line)
+        if not (is_headline_like(line, cfg, words[index]) or one_word_title) or (
                 own_title_key and own_title_key in fold_key(line)):
             break
         run.append(index)
         index -= 1
     run.reverse()
-    while run and word_count(lines[run[0]]) == 1:  # a one-word line above the run stays body
+    while run and words[run[0]] == 1:  # a one-word line above the run stays body
         run.pop(0)
     if not run:
         return None
     above = run[0] - 1
     if not after_end and above >= 0 and above not in reasons and last_mark(lines[above]) in ":：":
         return None
-    body = [line for i, line in enumerate(lines) if i < run[0] and i not in reasons]
-    if not any(is_prose(line) for line in body):
+    body_indices = [i for i in range(run[0]) if i not in reasons]
+    body = [lines[i] for i in body_indices]
+    if not any(is_prose(lines[i], words[i]) for i in body_indices):
         return None  # no paragraph above: the short lines are the article itself (verse, notes)
     body_words = Counter(w for line in body for w in _content_words(line))
     hits = [i for i in run
@@ -522,20 +574,17 @@ def _after_separator(line: str) -> str:
     """Original text after the first ':'/'-' (the agency of a source credit)."""
     parts = _SEPARATOR.split(line, maxsplit=1)
     value = parts[1] if len(parts) == 2 else ""
-    return _TRIM.sub("", value.strip())
+    return _trim(value.strip())
 
 
 def _site_label(line: str) -> str:
     first = _CRUMB_SPLIT.split(line.strip(), maxsplit=1)[0]
-    return _TRIM.sub("", first) or line.strip()
+    return _trim(first) or line.strip()
 
 
-def _match_kind(form: str, kinds: tuple[LineKind, ...]) -> Optional[tuple[LineKind, regex.Match]]:
-    for kind in kinds:
-        found = kind.matches(form)
-        if found:
-            return kind, found
-    return None
+def _match_kind(form: str, words: int, kinds: tuple[LineKind, ...]) -> Optional[LineKind]:
+    """The first of `kinds` matching `form` (whose `word_count` is `words`)."""
+    return next((kind for kind in kinds if kind.matches(form, words)), None)
 
 
 def classify_lines(lines: list[str], lang: str, state: BoilerplateState,
@@ -555,6 +604,9 @@ def classify_lines(lines: list[str], lang: str, state: BoilerplateState,
     cfg = state.cfg
     lines = [line.strip() for line in lines if line.strip()]
     forms = [match_form(line) for line in lines]
+    # Word counts once per line: every pattern kind and shape test asks for them.
+    form_words = [word_count(form) for form in forms]
+    words = [word_count(line) for line in lines]
     reasons: dict[int, str] = {}
     credited = site_name = None
     title_index: Optional[int] = None
@@ -563,9 +615,8 @@ def classify_lines(lines: list[str], lang: str, state: BoilerplateState,
 
     def take_anywhere(i: int) -> bool:
         nonlocal credited
-        matched = _match_kind(forms[i], anywhere_kinds)
-        if matched:
-            kind, _ = matched
+        kind = _match_kind(forms[i], form_words[i], anywhere_kinds)
+        if kind is not None:
             reasons[i] = kind.reason
             if kind.reason == "source_credit" and credited is None:
                 credited = _after_separator(lines[i]) or None
@@ -577,14 +628,16 @@ def classify_lines(lines: list[str], lang: str, state: BoilerplateState,
 
     def head_reason(i: int, before_title: bool = False) -> Optional[str]:
         for kind in head_kinds:
-            if (before_title or kind.reason != "site_name") and kind.matches(forms[i]):
+            if (before_title or kind.reason != "site_name") and kind.matches(
+                    forms[i], form_words[i]):
                 return kind.reason
         if _is_dateline(forms[i], state):
             return "dateline"
         return None
 
     def is_title_candidate(i: int) -> bool:
-        return (i + 1 < len(lines) and looks_like_title(lines[i], cfg) and not is_prose(lines[i])
+        return (i + 1 < len(lines) and looks_like_title(lines[i], cfg, words[i])
+                and not is_prose(lines[i], words[i])
                 and not _is_list_item(lines[i]) and head_reason(i) is None
                 and not _is_byline_shape(forms[i]))
 
@@ -604,14 +657,15 @@ def classify_lines(lines: list[str], lang: str, state: BoilerplateState,
             site_name = site_name or _site_label(line)
         elif reason is not None and reason != "site_name":
             reasons[index] = reason
-        elif _is_byline_shape(form) and (
-                title_decided or index + 1 < len(lines) and is_prose(lines[index + 1])):
+        elif _is_byline_shape(form) and (title_decided or index + 1 < len(lines)
+                                         and is_prose(lines[index + 1], words[index + 1])):
             reasons[index] = "byline"
         elif take_anywhere(index):
             pass
         elif not title_decided:
             title_decided = True
-            if not (index + 1 < len(lines) and looks_like_title(line, cfg) and not is_prose(line)):
+            if not (index + 1 < len(lines) and looks_like_title(line, cfg, words[index])
+                    and not is_prose(line, words[index])):
                 break
             title_index = index
             title_key = fold_key(line)
@@ -625,32 +679,34 @@ def classify_lines(lines: list[str], lang: str, state: BoilerplateState,
             continue
         if take_anywhere(i):
             continue
-        if site_common_lines and line_hash(lines[i]) in site_common_lines and not (
-                word_count(lines[i]) >= cfg.site_line_prose_words and ends_like_sentence(lines[i])):
-            reasons[i] = "site_boilerplate"
+        shared_prose = words[i] >= cfg.site_line_prose_words and ends_like_sentence(lines[i])
+        if site_common_lines and not shared_prose and line_hash(lines[i]) in site_common_lines:
+            reasons[i] = "site_boilerplate"  # (hashed last: the costliest test)
 
     # The first paragraph may start with a share bar or byline that lost its line break.
     first_body = next((i for i in range(len(lines)) if i not in reasons and i != title_index), None)
     prefix_removed: list[RemovedLine] = []
     if first_body is not None and (split := split_inline_prefix(lines[first_body], state)):
         prefix, lines[first_body], reason = split
+        words[first_body] = word_count(lines[first_body])
         prefix_removed.append(RemovedLine(prefix, reason))
 
     # 3. The trailing related-headline block, then tail-only kinds after the last paragraph.
     body_reasons = dict(reasons)
     if title_index is not None:
         body_reasons[title_index] = "title"
-    for i in lines_under_headings(lines, body_reasons, cfg):
+    for i in lines_under_headings(lines, words, body_reasons, cfg):
         reasons[i] = body_reasons[i] = "related_headlines"
-    block = find_headline_block(lines, body_reasons, batch_titles, title_key, cfg)
+    block = find_headline_block(lines, words, body_reasons, batch_titles, title_key, cfg)
     if block is not None:
         for i in block.indices:
             reasons[i] = "related_headlines"
     last_paragraph = max((i for i in range(len(lines)) if i not in reasons and i != title_index
-                          and is_prose(lines[i])), default=-1)
+                          and is_prose(lines[i], words[i])), default=-1)
     for i in range(last_paragraph + 1, len(lines)):
-        if i not in reasons and i != title_index and (matched := _match_kind(forms[i], tail_kinds)):
-            reasons[i] = matched[0].reason
+        if i not in reasons and i != title_index and (
+                kind := _match_kind(forms[i], form_words[i], tail_kinds)):
+            reasons[i] = kind.reason
 
     kept = tuple(i for i in range(len(lines)) if i not in reasons and i != title_index)
     removed = tuple(prefix_removed) + tuple(RemovedLine(lines[i], reasons[i]) for i in sorted(reasons))
@@ -690,7 +746,7 @@ def strip_step(doc: Doc, state: BoilerplateState,
     verdict = classify_lines(doc.text.split("\n"), doc.lang, state, common, batch_titles,
                              has_title=has_title, title=doc.title)
     text = _join_paragraphs(doc.text, verdict)
-    left = sum(1 for ch in text if not ch.isspace())
+    left = len("".join(text.split()))  # non-space characters: `str.split` splits on `isspace`
     if left < state.cfg.min_clean_chars:
         reasons = Counter(line.reason for line in verdict.removed)
         summary = ", ".join(f"{reason}×{count}" for reason, count in sorted(reasons.items()))
