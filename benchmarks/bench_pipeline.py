@@ -124,8 +124,8 @@ def step_costs(files: list[Path], limit: int) -> dict:
     titles = set()
     for doc in docs:
         site_docs[site_key(doc)] += 1
-        for key, one in site_line_keys(doc):
-            line_counts[key] += one
+        for key in site_line_keys(doc):
+            line_counts[key] += 1
         titles.update(title_hashes(doc, config.boilerplate))
     common: dict = defaultdict(set)
     for key_count in line_counts.items():

@@ -88,8 +88,6 @@ def test_dask_gives_the_in_process_documents_rejections_and_index(on_dask, in_pr
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="on Dask, site-line counts behind the boilerplate side "
-                                       "input come out higher: more lines are stripped")
 def test_dask_gives_the_in_process_duplicates(on_dask, in_process):
     assert on_dask["duplicates"] == in_process["duplicates"]
 

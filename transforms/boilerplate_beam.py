@@ -5,8 +5,9 @@ PCollections:
 
 - `site_common_lines`: `(site_key, frozenset of line_hash)` for each site that has lines
   recurring in at least `cfg.site_line_min_docs` of its documents and in at least
-  `cfg.site_line_min_share` of them. Counted with `CombinePerKey` over `((site, hash), 1)`
-  pairs, each document contributing a line once; only the frequent keys are kept.
+  `cfg.site_line_min_share` of them. Counted as distinct documents per `(site, hash)` key
+  (`_CountDistinct`), so each document contributes a line once even if a runner delivers it
+  twice; only the frequent keys are kept.
 - `batch_titles`: one `frozenset` of title hashes (JSONL titles, and the title-like first lines
   of `.txt` documents), built with `CombineGlobally`; empty on an empty batch.
 
@@ -20,9 +21,10 @@ so the composite runs the same on every runner.
 """
 from __future__ import annotations
 
-from typing import Iterable, NamedTuple
+from typing import NamedTuple
 
 import apache_beam as beam
+import xxhash
 
 from transforms.boilerplate import (BoilerplateConfig, is_prose, line_hash, looks_like_title,
                                     site_key)
@@ -32,12 +34,52 @@ from transforms.model import Doc
 TITLE_CANDIDATE_LINES = 2
 
 
-def site_line_keys(doc: Doc) -> Iterable[tuple[tuple[str, int], int]]:
-    """`((site, line_hash), 1)` once per distinct non-empty line of the document."""
+def site_line_keys(doc: Doc) -> list[tuple[str, int]]:
+    """`(site, line_hash)` once per distinct non-empty line of the document, sorted."""
     site = site_key(doc)
-    hashes = {line_hash(line) for line in doc.text.split("\n") if line.strip()}
-    for value in sorted(hashes):
-        yield (site, value), 1
+    return [(site, value)
+            for value in sorted({line_hash(line) for line in doc.text.split("\n") if line.strip()})]
+
+
+def _doc_key(doc: Doc) -> int:
+    return xxhash.xxh3_64_intdigest(doc.id.encode("utf-8"))
+
+
+def _site_line_docs(doc: Doc) -> list[tuple[tuple[str, int], int]]:
+    doc_key = _doc_key(doc)
+    return [(key, doc_key) for key in site_line_keys(doc)]
+
+
+def _site_doc(doc: Doc) -> tuple[str, int]:
+    return site_key(doc), _doc_key(doc)
+
+
+class _CountDistinct(beam.CombineFn):
+    """How many distinct document keys a key was seen with.
+
+    Counting elements would let a runner that delivers an element twice inflate the counts,
+    and Beam's Dask runner does, silently: it recomputes a side input's upstream inside each
+    consuming task, and a ParDo's output list there keeps what the earlier computation
+    appended (every line was counted twice). One combine with lifting, as cheap as summing
+    ones; the set holds 64-bit keys of the documents of one site that share one line.
+    """
+
+    def create_accumulator(self):
+        return set()
+
+    def add_input(self, accumulator, value):
+        accumulator.add(value)
+        return accumulator
+
+    def merge_accumulators(self, accumulators):
+        accumulators = iter(accumulators)
+        merged = next(accumulators, set())
+        for accumulator in accumulators:
+            merged |= accumulator
+        return merged
+
+    def extract_output(self, accumulator):
+        return len(accumulator)
 
 
 def title_hashes(doc: Doc, cfg: BoilerplateConfig) -> list[int]:
@@ -95,12 +137,12 @@ class CorpusBoilerplateSignals(beam.PTransform):
     def expand(self, docs):
         cfg = self._cfg
         site_docs = (docs
-                     | "SiteOfDoc" >> beam.Map(lambda doc: (site_key(doc), 1))
-                     | "CountSiteDocs" >> beam.CombinePerKey(sum))
+                     | "SiteOfDoc" >> beam.Map(_site_doc)
+                     | "CountSiteDocs" >> beam.CombinePerKey(_CountDistinct()))
         site_common_lines = (
             docs
-            | "SiteLines" >> beam.FlatMap(site_line_keys)
-            | "CountSiteLines" >> beam.CombinePerKey(sum)
+            | "SiteLines" >> beam.FlatMap(_site_line_docs)
+            | "CountSiteLines" >> beam.CombinePerKey(_CountDistinct())
             | "KeepCommon" >> beam.Filter(_is_common, beam.pvalue.AsDict(site_docs), cfg)
             | "BySite" >> beam.Map(lambda key_count: key_count[0])
             | "GroupBySite" >> beam.GroupByKey()
