@@ -31,3 +31,23 @@ def test_rejections_bugs_and_passing_dead_letters_all_reach_the_output():
         assert_that(result, equal_to([
             ("ok", "x!", None), ("bad", "too_loud", "Shout"), ("bug", STEP_FAILED, "Shout"),
             ("old", "malformed_json", "Read")]))
+
+
+def test_records_pickle_to_equal_records_with_every_field_set():
+    """Shuffles pickle documents; the field-tuple reduction must keep every field."""
+    import dataclasses
+    import pickle
+
+    from transforms.model import Doc, Rejection, RemovedLine
+
+    values = {"raw": b"\x00raw", "text": "متن", "title": "عنوان", "url": "u", "site": "s",
+              "published": "2025-01-01", "input_lang": "fa", "input_encoding": "cp1256",
+              "lang": "fa", "lang_confidence": 0.5, "credited_source": "مهر",
+              "title_from_text": True, "repairs": ("a",),
+              "removed_lines": (RemovedLine("خط", "byline"),), "source_order": ("p", 3),
+              "cluster_id": "c", "duplicate_of": "c", "similarity": 0.7, "cluster_size": 2}
+    doc = Doc(id="i", source="src", **values)
+    assert {f.name for f in dataclasses.fields(Doc)} == {"id", "source", *values}
+    rejection = Rejection.of(doc, "reason", "detail", "step")
+    for record in (doc, rejection, RemovedLine("x", "y")):
+        assert pickle.loads(pickle.dumps(record)) == record
