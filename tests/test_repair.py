@@ -158,3 +158,26 @@ def test_ftfy_own_cases_still_pass():
                 if repair_text(c["original"], CFG)[0] not in (c.get("fixed-encoding", c["fixed"]),
                                                                c["fixed"])]
     assert failures == []
+
+
+@pytest.mark.parametrize("ligature_text, expected", [
+    ("\uFDF2\u0651\u0650", "اللّهِ"),          # shadda on the second lam, case kasra on the heh
+    ("\uFDF2\u064E\u0651\u064F", "اللَّهُ"),   # shadda + fatha on the lam, damma on the heh
+    ("\uFDF2\u064F", "اللهُ"),                  # no shadda: the vowel is the heh's
+    ("\uFDF2", "الله"),
+])
+def test_allah_ligature_marks_go_back_to_their_letters(ligature_text, expected):
+    import unicodedata
+    from transforms.repair import map_presentation_forms
+    got = map_presentation_forms(ligature_text, persian=False)
+    assert unicodedata.normalize("NFC", got) == unicodedata.normalize("NFC", expected)
+
+
+def test_lam_alef_mark_goes_on_lam_after_a_vocalised_word():
+    """'لَا' in fully vocalised text (Quran quotes): the word before carries harakat."""
+    import unicodedata
+    from transforms.repair import map_presentation_forms
+    vocalised = "ﺩُﻭﻧِﻪِ ﻼَ"   # دُونِهِ لَا as presentation forms
+    plain = "ﺩﻭﻧﻪ ﻼَ"
+    assert unicodedata.normalize("NFC", map_presentation_forms(vocalised, False)).endswith("لَا")
+    assert unicodedata.normalize("NFC", map_presentation_forms(plain, False)).endswith("لاَ")

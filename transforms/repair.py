@@ -296,6 +296,7 @@ FATHATAN = "\u064B"
 _BARE_ALEF_LIGATURES = "\uFEFB\uFEFC"
 # The letters before a ligature in its word, and a haraka among them (combining or isolated form).
 _WORD_BEFORE = regex.compile(r"[\p{L}\p{M}]{1,30}$")
+_PREVIOUS_WORD = regex.compile(r"[\p{L}\p{M}]{1,30}\s+$")
 _HARAKA = regex.compile(r"[\u064B-\u0652\uFE70-\uFE7F]")
 
 
@@ -312,8 +313,11 @@ def _mark_clusters(marks: str) -> list[str]:
 
 
 def _vocalised_before(line: str, start: int) -> bool:
-    """A letter before position `start`, in the same word, carries a haraka."""
+    """A letter before position `start` in the same word carries a haraka; for a word that
+    starts with the ligature ("لا"), the word before it does (fully vocalised text)."""
     before = _WORD_BEFORE.search(line, max(0, start - 30), start)
+    if before is None:
+        before = _PREVIOUS_WORD.search(line, max(0, start - 40), start)
     return before is not None and _HARAKA.search(before.group()) is not None
 
 
@@ -333,7 +337,24 @@ def _lam_alef_with_marks(match, persian: bool) -> str:
     return lam + alef + marks
 
 
+# The ligature of the name of God (ﷲ) carries the marks of its letters after it. Its second lam
+# takes the shadda and the fatha or dagger alef that go with it ("اللَّه", "اللّٰه"); any other
+# vowel is the case ending on the heh ("اللّهِ", "اللَّهُ").
+ALLAH_WITH_MARKS = regex.compile("\uFDF2([\u064B-\u0652\u0670]+)")
+_ON_SECOND_LAM = "\u0651\u064E\u0670"
+
+
+def _allah_with_marks(match) -> str:
+    marks = match.group(1)
+    on_lam = "".join(m for m in marks if m in _ON_SECOND_LAM)
+    on_heh = "".join(m for m in marks if m not in _ON_SECOND_LAM)
+    if "\u0651" not in on_lam:  # no shadda: a lone fatha is the heh's case ending
+        on_lam, on_heh = "", marks
+    return "\u0627\u0644\u0644" + on_lam + "\u0647" + on_heh
+
+
 def map_presentation_forms(line: str, persian: bool) -> str:
+    line = ALLAH_WITH_MARKS.sub(_allah_with_marks, line)
     line = LAM_ALEF_WITH_MARKS.sub(lambda m: _lam_alef_with_marks(m, persian), line)
     return PRESENTATION_FORMS.sub(lambda m: _base_letters(m.group(), persian), line)
 
