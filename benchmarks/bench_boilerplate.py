@@ -55,7 +55,8 @@ import regex  # noqa: E402
 # --- 1. labelling rules for the real boilerplate the corpora README counts --------------------
 # (site or None for every site, regex on the raw line, reason)
 REAL_RULES = [
-    (None, r"(?i)\bsms\b", "promo"),
+    # an SMS subscription line, not an article sentence that mentions SMS (<= 20 words)
+    (None, r"(?i)^(?=\s*(?:\S+\s+){0,19}\S+\s*$).*\bsms\b", "promo"),
     (None, r"^\s*\d{5,6}\s*-\s*(Stc|Mobily|Zain)\s*$", "promo"),
     (None, r"^\s*الاتصالات\s*[,،]\s*\d+\s*موبايلي", "promo"),
     (None, r"تبدأ بالرمز.*(مسافة|الرسالة)", "promo"),
@@ -264,7 +265,8 @@ def eval_real(docs: list[dict], lang: str, state) -> dict:
 
 
 def build_injected(docs: list[dict], title_pool: list[dict], lang: str, rng: random.Random):
-    """Articles with injected lines: [(site, lines, labels)], plus the titles used in lists."""
+    """Articles with injected lines: [(site, [(line, reason or labelled parts)])], plus the
+    titles used in lists. A body line's label is the list of its parts (`real_labels`)."""
     templates = TEMPLATES[lang]
     sites = []
     for s in range(SITES_PER_LANG):
@@ -285,7 +287,7 @@ def build_injected(docs: list[dict], title_pool: list[dict], lang: str, rng: ran
         for kind in ("byline", "dateline"):
             if kind in site["kinds"]:
                 lines.append((site[kind], kind))
-        lines += [part for line in body for part in real_labels(d["site"], line)]
+        lines += [(line, real_labels(d["site"], line)) for line in body]
         tail = [k for k in TAIL_KINDS if k in site["kinds"]]
         lines += [(site[k], k) for k in tail if k in ("photo_credit", "source_credit", "tag_line",
                                                     "end_marker")]
@@ -302,6 +304,12 @@ def build_injected(docs: list[dict], title_pool: list[dict], lang: str, rng: ran
     return out, frozenset(used_titles)
 
 
+def _labelled_parts(labelled):
+    """Flatten (line, reason) and (line, [(part, reason), ...]) entries into labelled parts."""
+    return [part for line, label in labelled
+            for part in (label if isinstance(label, list) else [(line, label)])]
+
+
 def eval_injected(injected, used_titles, lang, state, signals: bool) -> dict:
     tally = Tally()
     common = corpus_signals([(s, [l for l, _ in ls]) for s, ls in injected], state.cfg) \
@@ -310,7 +318,7 @@ def eval_injected(injected, used_titles, lang, state, signals: bool) -> dict:
     for site, labelled in injected:
         output, _ = run_doc([line for line, _ in labelled], lang, state,
                             common.get(site, frozenset()), titles)
-        tally.add(labelled, output)
+        tally.add(_labelled_parts(labelled), output)
     return tally.summary()
 
 
