@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from transforms.zwnj import ZWNJ, load_lexicon, restore_zwnj, tidy_zwnj
+from transforms.zwnj import BoundSites, ZWNJ, load_lexicon, restore_zwnj, tidy_zwnj
 
 SEEDS = Path(__file__).resolve().parent / "data" / "seeds"
 Z = ZWNJ
@@ -30,6 +30,48 @@ def test_restores_deleted_and_spaced_zwnj(damaged, expected):
 ])
 def test_bound_affixes_join_across_a_space(spaced, expected):
     assert restore_zwnj(spaced)[0] == expected
+
+
+@pytest.mark.parametrize("sites, split, join, careful", [
+    (BoundSites(apart=0, deleted=0, kept=0), True, True, True),    # no evidence: repair both
+    (BoundSites(apart=3, deleted=1, kept=0), False, True, False),  # ZWNJs became spaces
+    (BoundSites(apart=0, deleted=3, kept=0), True, False, True),   # ZWNJs were deleted
+    (BoundSites(apart=0, deleted=1, kept=4), False, False, True),  # the writer's own spelling
+])
+def test_bound_sites_pick_the_repairs(sites, split, join, careful):
+    assert (sites.split_ok(), sites.open_join_ok(), sites.careful()) == (split, join, careful)
+
+
+def test_spaced_text_keeps_its_joined_words():
+    text = "می شود و نمی شود گروههای"
+    assert restore_zwnj(text)[0] == f"می{Z}شود و نمی{Z}شود گروههای"
+
+
+def test_deleted_text_keeps_its_spaces():
+    assert restore_zwnj("میشود حجت الاسلام")[0] == f"می{Z}شود حجت الاسلام"
+    assert restore_zwnj("می شود حجت الاسلام")[0] == f"می{Z}شود حجت{Z}الاسلام"
+
+
+def test_text_with_its_zwnjs_is_left_alone():
+    assert restore_zwnj(f"می{Z}شود رئیسجمهور") == (f"می{Z}شود رئیسجمهور", 0)
+
+
+@pytest.mark.parametrize("damaged, expected", [
+    ("هنرستانها", f"هنرستان{Z}ها"),       # unseen stem before a bound tail
+    ("کهنسالترین", f"کهنسال{Z}ترین"),
+])
+def test_bound_tail_after_an_unseen_stem(damaged, expected):
+    assert restore_zwnj(damaged)[0] == expected
+
+
+def test_careful_spelling_only_for_careful_text():
+    assert restore_zwnj("میکند مهمترین")[0] == f"می{Z}کند مهم{Z}ترین"
+    assert restore_zwnj("می کند مهمترین")[0] == f"می{Z}کند مهمترین"
+
+
+def test_compound_heads_are_not_prefixes():
+    assert "دانش" not in load_lexicon().affix_heads
+    assert restore_zwnj("دانش وزارت") == ("دانش وزارت", 0)
 
 
 def test_vocative_ey_stays_a_word():
@@ -62,7 +104,8 @@ def test_lexicon_has_productive_affixes():
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.sampled_from(["می", "نمی", "ها", "های", "ای", "خانه", "کتاب", "شود", "گذارد",
                                  "میز", "رئیس", "جمهور", "بیانیه", "کشور", "فوق", "العاده",
-                                 "خرند", " ", " ", Z, "،"]), max_size=30))
+                                 "خرند", "گروههای", "حجت", "الاسلام", "مهمترین", "میشود",
+                                 "هنرستانها", " ", " ", Z, "،"]), max_size=30))
 def test_restoration_is_idempotent(pieces):
     once = restore_zwnj(tidy_zwnj("".join(pieces))[0])[0]
     assert restore_zwnj(once)[0] == once

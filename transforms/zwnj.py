@@ -65,8 +65,10 @@ class ZwnjLexicon:
     joining_pairs: the first two parts of each ZWNJ form of two or three parts that is more
       frequent than its spaced spelling (("رئیس", "جمهور")).
     spellings: `_split_joined` of every lexicon word.
+    careful_spellings: the words whose ZWNJ spelling wins on the careful counts but not on all
+      counts ("مهم‌ترین", "فعالیت‌ها"): how a writer who never sets می/ها apart spells them.
     steady: the lexicon words that stay as they are unless a neighbour joins them: spelled as
-      they are and not an affix head.
+      they are (on either count) and not an affix head.
     """
     counts: Mapping[str, int]
     careful: Mapping[str, int]
@@ -84,6 +86,7 @@ class ZwnjLexicon:
     tail_sizes: tuple[int, ...] = field(init=False, repr=False, compare=False)
     joining_pairs: frozenset = field(init=False, repr=False, compare=False)
     spellings: Mapping[str, str] = field(init=False, repr=False, compare=False)
+    careful_spellings: Mapping[str, str] = field(init=False, repr=False, compare=False)
     steady: frozenset = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
@@ -99,8 +102,12 @@ class ZwnjLexicon:
         spellings = {word: _split_joined(word, self)
                      for word in (*self.counts, *self.zwnj_by_letters) if " " not in word}
         derive("spellings", MappingProxyType(spellings))
+        derive("careful_spellings", MappingProxyType({
+            word: form for word, form in self.zwnj_by_letters.items()
+            if spellings.get(word) == word and self.careful.get(form, 0) > self.careful.get(word, 0)}))
         derive("steady", frozenset(word for word, spelled in spellings.items()
-                                   if spelled == word and word not in self.head_set))
+                                   if spelled == word and word not in self.head_set
+                                   and word not in self.careful_spellings))
 
     def count(self, form: str) -> int:
         return self.counts.get(form, 0)
@@ -144,13 +151,15 @@ def _dominant(letters: collections.Counter, share: float = 0.9, at_most: int = 3
 
 
 def lexicon_from_counts(counts: Mapping[str, int], careful: Mapping[str, int],
-                        min_partners: int = 8, bound_ratio: int = 20,
-                        min_bound_uses: int = 20) -> ZwnjLexicon:
+                        min_partners: int = 8, min_head_partners: int = 12,
+                        bound_ratio: int = 20, min_bound_uses: int = 20) -> ZwnjLexicon:
     """Derive the lookup tables from raw form counts (ties broken on the form: deterministic).
 
     An affix is productive when it appears with at least `min_partners` different words and is
     used more often as an affix than as a word of its own (that rules out "در", "که", "شده",
-    which typos glue to the word before). It is bound when careful text uses it at least
+    which typos glue to the word before). A head needs `min_head_partners` partners that are not
+    themselves affix tails: "سرمایه‌گذاری", "دانش‌آموز", "سرمایه‌ها" make compounds and plurals,
+    not a prefix that goes before any word the way بی and می do. It is bound when careful text uses it at least
     `min_bound_uses` times and `bound_ratio` times more often as an affix than alone.
     """
     best: dict[str, tuple[int, str]] = {}
@@ -176,16 +185,17 @@ def lexicon_from_counts(counts: Mapping[str, int], careful: Mapping[str, int],
         careful_uses["tail"][tail] += careful.get(form, 0)
         finals[tail][head[-1]] += 1
 
-    def productive(side: str) -> tuple[str, ...]:
+    def productive(side: str, exclude: frozenset = frozenset(), least: int = min_partners):
         found = [a for a, p in partners[side].items()
-                 if len(p) >= min_partners and uses[side][a] > counts.get(a, 0)]
+                 if len(p - exclude) >= least and uses[side][a] > counts.get(a, 0)]
         return tuple(sorted(found, key=lambda a: (-len(a), a)))
 
     def bound(side: str, affixes: tuple[str, ...]) -> frozenset:
         return frozenset(a for a in affixes if careful_uses[side][a] >= min_bound_uses
                          and careful_uses[side][a] >= bound_ratio * careful.get(a, 0))
 
-    heads, tails = productive("head"), productive("tail")
+    tails = productive("tail")
+    heads = productive("head", frozenset(tails), min_head_partners)
     bound_heads = bound("head", heads)
     verb_stems = frozenset(stem for head in bound_heads for tail in partners["head"][head]
                            for stem in _verb_stems(tail))
@@ -248,13 +258,14 @@ def _is_letter(char: str, or_mark: bool) -> bool:
 
 
 def _takes_tail(stem: str, tail: str, lex: ZwnjLexicon) -> bool:
-    """Whether a word can carry a productive tail after a ZWNJ: a known word, or any word ending
-    in a silent heh before the plural ("سفارتخانه‌های": "ههای" is not Persian spelling)."""
+    """Whether a word can carry a productive tail after a ZWNJ: a known word, or any word of three
+    letters or more before a bound tail ("هنرستان‌ها", "کهنسال‌ترین"): careful writers always
+    separate those, so an unseen word that ends in one is an unseen stem, not a new word."""
     if len(stem) < 2 or stem[-1] in NON_JOINING:
         return False
     if not _fits_finals(stem, tail, lex):
         return False
-    if stem.endswith("ه") and tail.startswith("ها"):
+    if tail in lex.bound_tails and len(stem) >= 3:
         return True
     return lex.known(stem) or stem in lex.zwnj_by_letters
 
@@ -295,8 +306,9 @@ def _split_joined(word: str, lex: ZwnjLexicon) -> str:
     return word
 
 
-def _should_join(parts: tuple[str, ...], lex: ZwnjLexicon) -> bool:
-    """Whether space-separated parts are one word whose ZWNJs became spaces.
+def _should_join(parts: tuple[str, ...], lex: ZwnjLexicon, open_ok: bool = True) -> bool:
+    """Whether space-separated parts are one word whose ZWNJs became spaces. Without `open_ok`
+    only a bound affix joins: the text's other spaces are its writer's.
 
     Parts that already hold a ZWNJ are words on their own: joining them again would make a second
     pass change what the first one produced (bound tails are the exception, see restore_zwnj).
@@ -309,6 +321,8 @@ def _should_join(parts: tuple[str, ...], lex: ZwnjLexicon) -> bool:
             return True
         if _takes_bound_tail(head, tail, lex):
             return True
+    if not open_ok:
+        return False
     joined, spaced = ZWNJ.join(parts), " ".join(parts)
     if lex.count(joined) or lex.count(spaced):
         return lex.count(joined) > 0 and lex.prefers(joined, spaced)
@@ -317,6 +331,29 @@ def _should_join(parts: tuple[str, ...], lex: ZwnjLexicon) -> bool:
     head, tail = parts
     return (head in lex.affix_heads and lex.known(tail)) or \
         (tail in lex.affix_tails and _takes_tail(head, tail, lex))
+
+
+@dataclass(frozen=True)
+class BoundSites:
+    """Where a text's bound affixes meet their words: written apart ("می شود"), joined without a
+    ZWNJ ("میشود", "کتابهای": the split `_split_joined` makes) or with one ("می‌شود")."""
+    apart: int
+    deleted: int
+    kept: int
+
+    def careful(self) -> bool:
+        """No bound affix apart: the writer was careful, so careful writers' spellings decide."""
+        return self.apart == 0
+
+    def split_ok(self) -> bool:
+        """Joined words lost their ZWNJ: most bound sites are joined without one (or none exist).
+        A pass keeps apart + kept, so a second pass never splits what the first one kept."""
+        return self.deleted >= self.apart + self.kept
+
+    def open_join_ok(self) -> bool:
+        """Spaces are lost ZWNJs: most bound sites are apart (or none exist). Passes only turn
+        apart or deleted sites into kept ones, so a refusal holds on the second pass."""
+        return self.apart >= self.deleted + self.kept
 
 
 def _may_change(words: list[str], lex: ZwnjLexicon) -> list[int]:
@@ -332,9 +369,10 @@ def _may_change(words: list[str], lex: ZwnjLexicon) -> list[int]:
 
 
 def _decide(pieces: list[str], i: int, lex: ZwnjLexicon, joins: dict[tuple[str, ...], bool],
-            splits: dict[str, str]) -> tuple[str, int]:
+            splits: dict[str, str], sites: BoundSites) -> tuple[str, int]:
     """The word `restore_zwnj` writes for `pieces[i]` and the index of the separator after it
-    (past the words it joined). `joins` and `splits` memoise the decisions for one text."""
+    (past the words it joined). `joins` and `splits` memoise the decisions for one text, `sites`
+    says which kinds of repair it needs."""
     first, word, after = pieces[i], None, i + 1
     # only parts separated by single spaces may be one word
     if i + 2 < len(pieces) and pieces[i + 1] == " " and lex.may_join(first, pieces[i + 2]):
@@ -345,10 +383,14 @@ def _decide(pieces: list[str], i: int, lex: ZwnjLexicon, joins: dict[tuple[str, 
             parts = tuple(pieces[i:end + 1:2])
             join = joins.get(parts)
             if join is None:
-                join = joins[parts] = _should_join(parts, lex)
+                join = joins[parts] = _should_join(parts, lex, sites.open_join_ok())
             if join:
                 word, after = ZWNJ.join(parts), end + 1
                 break
+    if word is None and not sites.split_ok():
+        word = first
+    if word is None and sites.careful():
+        word = lex.careful_spellings.get(first)
     if word is None:
         word = lex.spellings.get(first) or splits.get(first)
         if word is None:
@@ -359,9 +401,40 @@ def _decide(pieces: list[str], i: int, lex: ZwnjLexicon, joins: dict[tuple[str, 
     return word, after
 
 
+def _bound_sites(words: list[str], splits: dict[str, str], lex: ZwnjLexicon) -> BoundSites:
+    """How this text spells the places where a bound affix meets its word. `splits` holds the
+    spelling `_split_joined` gives each suspect word (filled here, reused by `_decide`)."""
+    apart = deleted = kept = 0
+    for word in words:
+        if word in lex.bound_heads or word in lex.bound_tails:
+            apart += 1
+        elif ZWNJ in word:
+            kept += _bound_parts(word, lex)
+    for word in set(words) - lex.steady:
+        if ZWNJ in word:
+            continue
+        spelled = lex.spellings.get(word) or splits.get(word)
+        if spelled is None:
+            spelled = splits[word] = _split_joined(word, lex)
+        if spelled != word and _bound_parts(spelled, lex):
+            deleted += words.count(word)
+    return BoundSites(apart, deleted, kept)
+
+
+def _bound_parts(word: str, lex: ZwnjLexicon) -> int:
+    """The bound affixes among a ZWNJ word's parts, wherever they stand: one per apart word a join
+    put in it ("ای‌ها" holds two, "بی‌می" one), so joins keep apart + kept as it was."""
+    return sum(part in lex.bound_heads or part in lex.bound_tails for part in word.split(ZWNJ))
+
+
 def restore_zwnj(text: str, lexicon: ZwnjLexicon | None = None) -> tuple[str, int]:
     """Restore ZWNJs that became spaces or were deleted; returns the text and the number of words
     changed. Only for Persian-family text: the lexicon is Persian.
+
+    One text lost its ZWNJs one way, and its bound affixes (می, ها...) show which (`BoundSites`):
+    the words it writes joined are split only where most of them are written without ZWNJ, and
+    its spaces join open compounds only where most of them are apart. Otherwise they are the
+    writer's spelling ("گروههای", "حجت الاسلام"). Bound affixes always join across a space.
 
     A bound tail after a space joins the word before it even when that word already holds a ZWNJ
     ("فوق‌العاده ای"): the decision looks only at that word, so a second pass agrees with the first.
@@ -369,15 +442,17 @@ def restore_zwnj(text: str, lexicon: ZwnjLexicon | None = None) -> tuple[str, in
     lex = lexicon or load_lexicon()
     pieces = WORD_RUN.split(text)
     # pieces alternate: separator, word, separator, word, ..., separator; word k is pieces[2k + 1]
+    words = pieces[1::2]
+    splits: dict[str, str] = {}
+    sites = _bound_sites(words, splits, lex)
     changed = 0
     joins: dict[tuple[str, ...], bool] = {}
-    splits: dict[str, str] = {}
     decided = 0  # pieces before this index are already written (joined words included)
-    for k in _may_change(pieces[1::2], lex):
+    for k in _may_change(words, lex):
         i = 2 * k + 1
         if i < decided:
             continue
-        word, after = _decide(pieces, i, lex, joins, splits)
+        word, after = _decide(pieces, i, lex, joins, splits, sites)
         if word != pieces[i]:
             changed += 1
             pieces[i:after] = [word] + [""] * (after - i - 1)
