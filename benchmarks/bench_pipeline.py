@@ -124,7 +124,7 @@ def step_costs(files: list[Path], limit: int) -> dict:
     titles = set()
     for doc in docs:
         site_docs[site_key(doc)] += 1
-        for key in site_line_keys(doc):
+        for key in site_line_keys(doc, config.boilerplate):
             line_counts[key] += 1
         titles.update(title_hashes(doc, config.boilerplate))
     common: dict = defaultdict(set)

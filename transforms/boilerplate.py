@@ -202,6 +202,13 @@ def is_prose(line: str, words: Optional[int] = None) -> bool:
     return words >= 25 or (words >= 8 and ends_like_sentence(line))
 
 
+def is_shared_prose(line: str, cfg: BoilerplateConfig, words: Optional[int] = None) -> bool:
+    """A sentence long enough that its recurring in a site's documents means shared wire copy,
+    not boilerplate: never removed as `site_boilerplate`, so never worth counting either."""
+    words = word_count(line) if words is None else words
+    return words >= cfg.site_line_prose_words and ends_like_sentence(line)
+
+
 def looks_like_title(line: str, cfg: BoilerplateConfig, words: Optional[int] = None) -> bool:
     words = word_count(line) if words is None else words
     return (2 <= words <= cfg.title_max_words and len(line) <= cfg.title_max_chars
@@ -679,8 +686,8 @@ def classify_lines(lines: list[str], lang: str, state: BoilerplateState,
             continue
         if take_anywhere(i):
             continue
-        shared_prose = words[i] >= cfg.site_line_prose_words and ends_like_sentence(lines[i])
-        if site_common_lines and not shared_prose and line_hash(lines[i]) in site_common_lines:
+        if (site_common_lines and not is_shared_prose(lines[i], cfg, words[i])
+                and line_hash(lines[i]) in site_common_lines):
             reasons[i] = "site_boilerplate"  # (hashed last: the costliest test)
 
     # The first paragraph may start with a share bar or byline that lost its line break.

@@ -26,28 +26,31 @@ from typing import NamedTuple
 import apache_beam as beam
 import xxhash
 
-from transforms.boilerplate import (BoilerplateConfig, is_prose, line_hash, looks_like_title,
-                                    site_key)
+from transforms.boilerplate import (BoilerplateConfig, is_prose, is_shared_prose, line_hash,
+                                    looks_like_title, site_key)
 from transforms.model import Doc
 
 # First lines of a title-less document that may be its title (a site-name line can come first).
 TITLE_CANDIDATE_LINES = 2
 
 
-def site_line_keys(doc: Doc) -> list[tuple[str, int]]:
-    """`(site, line_hash)` once per distinct non-empty line of the document, sorted."""
+def site_line_keys(doc: Doc, cfg: BoilerplateConfig) -> list[tuple[str, int]]:
+    """`(site, line_hash)` once per distinct non-empty line of the document, sorted. Shared
+    prose (`is_shared_prose`) is never stripped as site boilerplate, so it is not counted:
+    most of an article's lines, and most of what this count would shuffle."""
     site = site_key(doc)
-    return [(site, value)
-            for value in sorted({line_hash(line) for line in doc.text.split("\n") if line.strip()})]
+    lines = (line.strip() for line in doc.text.split("\n"))
+    return [(site, value) for value in sorted({line_hash(line) for line in lines
+                                               if line and not is_shared_prose(line, cfg)})]
 
 
 def _doc_key(doc: Doc) -> int:
     return xxhash.xxh3_64_intdigest(doc.id.encode("utf-8"))
 
 
-def _site_line_docs(doc: Doc) -> list[tuple[tuple[str, int], int]]:
+def _site_line_docs(doc: Doc, cfg: BoilerplateConfig) -> list[tuple[tuple[str, int], int]]:
     doc_key = _doc_key(doc)
-    return [(key, doc_key) for key in site_line_keys(doc)]
+    return [(key, doc_key) for key in site_line_keys(doc, cfg)]
 
 
 def _site_doc(doc: Doc) -> tuple[str, int]:
@@ -141,7 +144,7 @@ class CorpusBoilerplateSignals(beam.PTransform):
                      | "CountSiteDocs" >> beam.CombinePerKey(_CountDistinct()))
         site_common_lines = (
             docs
-            | "SiteLines" >> beam.FlatMap(_site_line_docs)
+            | "SiteLines" >> beam.FlatMap(_site_line_docs, cfg)
             | "CountSiteLines" >> beam.CombinePerKey(_CountDistinct())
             | "KeepCommon" >> beam.Filter(_is_common, beam.pvalue.AsDict(site_docs), cfg)
             | "BySite" >> beam.Map(lambda key_count: key_count[0])
