@@ -57,34 +57,6 @@ def _site_doc(doc: Doc) -> tuple[str, int]:
     return site_key(doc), _doc_key(doc)
 
 
-class _CountDistinct(beam.CombineFn):
-    """How many distinct document keys a key was seen with.
-
-    Counting elements would let a runner that delivers an element twice inflate the counts,
-    and Beam's Dask runner does, silently: it recomputes a side input's upstream inside each
-    consuming task, and a ParDo's output list there keeps what the earlier computation
-    appended (every line was counted twice). One combine with lifting, as cheap as summing
-    ones; the set holds 64-bit keys of the documents of one site that share one line.
-    """
-
-    def create_accumulator(self):
-        return set()
-
-    def add_input(self, accumulator, value):
-        accumulator.add(value)
-        return accumulator
-
-    def merge_accumulators(self, accumulators):
-        accumulators = iter(accumulators)
-        merged = next(accumulators, set())
-        for accumulator in accumulators:
-            merged |= accumulator
-        return merged
-
-    def extract_output(self, accumulator):
-        return len(accumulator)
-
-
 def title_hashes(doc: Doc, cfg: BoilerplateConfig) -> list[int]:
     """Hashes of the document's title, or of the first lines that may be its title."""
     if doc.title:
@@ -94,8 +66,8 @@ def title_hashes(doc: Doc, cfg: BoilerplateConfig) -> list[int]:
             if looks_like_title(line, cfg) and not is_prose(line)]
 
 
-class _ToFrozenSet(beam.CombineFn):
-    """Union of hashes into one frozenset (the batch title index)."""
+class _SetUnion(beam.CombineFn):
+    """Union of the values into one set; subclasses say what to output from it."""
 
     def create_accumulator(self):
         return set()
@@ -110,8 +82,26 @@ class _ToFrozenSet(beam.CombineFn):
             merged |= accumulator
         return merged
 
+
+class _ToFrozenSet(_SetUnion):
+    """Union of hashes into one frozenset (the batch title index)."""
+
     def extract_output(self, accumulator):
         return frozenset(accumulator)
+
+
+class _CountDistinct(_SetUnion):
+    """How many distinct document keys a key was seen with.
+
+    Counting elements would let a runner that delivers an element twice inflate the counts,
+    and Beam's Dask runner does, silently: it recomputes a side input's upstream inside each
+    consuming task, and a ParDo's output list there keeps what the earlier computation
+    appended (every line was counted twice). One combine with lifting, as cheap as summing
+    ones; the set holds 64-bit keys of the documents of one site that share one line.
+    """
+
+    def extract_output(self, accumulator):
+        return len(accumulator)
 
 
 class CorpusSignals(NamedTuple):
