@@ -275,3 +275,25 @@ def test_a_document_rejected_as_empty_keeps_the_lines_it_lost():
     (rejection,) = list(do_fn.process(doc, {}, frozenset()))
     assert isinstance(rejection, Rejection) and rejection.reason == "empty_after_cleaning"
     assert {line.text for line in rejection.removed_lines} == {"شارك المقال", "اترك تعليقك"}
+
+
+def test_site_line_counts_are_of_distinct_documents():
+    """A document delivered twice (Beam's Dask runner re-delivers side-input upstream elements)
+    still counts once; merging partial counts unions them."""
+    from transforms.boilerplate_beam import _CountDistinct
+    count = _CountDistinct()
+    left = count.add_input(count.add_input(count.create_accumulator(), 7), 7)
+    right = count.add_input(count.add_input(count.create_accumulator(), 7), 9)
+    assert count.extract_output(left) == 1
+    assert count.extract_output(count.merge_accumulators([left, right])) == 2
+
+
+def test_site_line_keys_skip_shared_prose_which_is_never_stripped():
+    from transforms.boilerplate import line_hash
+    from transforms.boilerplate_beam import site_line_keys
+    from transforms.model import Doc
+    prose = ("قال المتحدث باسم الوزارة إن اللجنة ناقشت ملف المياه والكهرباء في المنطقة "
+             "وقررت رفع التقرير إلى المجلس.")
+    doc = Doc(id="a", source="site/a.txt", text=f"تابعونا على تويتر\n{prose}\n")
+    assert [value for _, value in site_line_keys(doc, BoilerplateConfig())] == [
+        line_hash("تابعونا على تويتر")]

@@ -21,6 +21,11 @@ METRICS_NAMESPACE = "khabar"
 STEP_FAILED = "step_failed"
 
 
+def failure_detail(step: str, error: Exception) -> str:
+    """The `detail` of a `step_failed` rejection: which step raised what (bounded)."""
+    return f"{step} raised {type(error).__name__}: {error}"[:1000]
+
+
 def is_doc(element: Any) -> bool:
     return isinstance(element, Doc)
 
@@ -71,8 +76,7 @@ class _StepDoFn(beam.DoFn):
             return
         except Exception as error:  # a bug met by one document must not sink the whole run
             self._failed.inc()
-            yield Rejection.of(element, STEP_FAILED,
-                               f"{self._name} raised {type(error).__name__}: {error}"[:1000],
+            yield Rejection.of(element, STEP_FAILED, failure_detail(self._name, error),
                                self._name)
             return
         # Counted only after success: Beam keeps counts made before an exception.

@@ -23,7 +23,6 @@ import functools
 import itertools
 import posixpath
 import statistics
-import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,7 +32,7 @@ import regex
 import xxhash
 import yaml
 
-from transforms.folding import fold, fold_key, replace_chars
+from transforms.folding import LETTER_FOLDS, fold, fold_key, fold_letters
 from transforms.model import Doc, Reject, RemovedLine
 
 PATTERNS_PATH = Path(__file__).resolve().parents[1] / "configs" / "boilerplate.yaml"
@@ -73,18 +72,8 @@ class BoilerplateConfig:
 
 # --- match form -------------------------------------------------------------------------------
 
-# (from, to) pairs for `replace_chars` (no target is a source, so order is free).
-_LETTER_FOLDS = (
-    ("\u064a", "\u06cc"), ("\u0649", "\u06cc"), ("\u0643", "\u06a9"),
-    ("\u0623", "\u0627"), ("\u0625", "\u0627"), ("\u0622", "\u0627"), ("\u0671", "\u0627"),
-    ("\u0629", "\u0647"),  # teh marbuta -> heh: "مشاركة"/"مشارکه" match alike
-)
-# Tatweel, ZWNJ/ZWJ, LRM/RLM, ALM, BOM, soft hyphen, bidi embeddings and isolates.
-_VANISH = tuple((char, "") for char in "\u0640\u200c\u200d\u200e\u200f\u061c\ufeff\u00ad"
-                "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-_MARKS = regex.compile(r"\p{M}+")
-# Digits other than ASCII ones (those fold to themselves, so they need no Python callback).
-_OTHER_DIGIT = regex.compile(r"[^\P{Nd}0-9]")
+# Match forms fold teh marbuta too: "مشاركة"/"مشارکه" match alike.
+_MATCH_LETTER_FOLDS = LETTER_FOLDS + (("\u0629", "\u0647"),)
 _SPACES = regex.compile(r"\s+")
 # Decoration around a line: bullets, slashes, dashes, stars, pipes, dots, brackets, quotes.
 _EDGE_RUN = regex.compile(
@@ -92,9 +81,7 @@ _EDGE_RUN = regex.compile(
 
 
 def _fold_letters(text: str) -> str:
-    text = replace_chars(unicodedata.normalize("NFKC", text), _VANISH)
-    text = replace_chars(_MARKS.sub("", text), _LETTER_FOLDS)
-    return _OTHER_DIGIT.sub(lambda m: str(unicodedata.digit(m.group())), text)
+    return fold_letters(text, _MATCH_LETTER_FOLDS)
 
 
 def _has_python_only_space(text: str) -> bool:

@@ -14,7 +14,7 @@ import regex
 
 # (from, to) pairs applied with `str.replace`: a dict `str.translate` costs a Python lookup per
 # character, several times the whole fold. No target is also a source, so order is free.
-_LETTER_FOLDS = (
+LETTER_FOLDS = (
     ("\u064a", "\u06cc"),  # ARABIC YEH -> FARSI YEH
     ("\u0649", "\u06cc"),  # ALEF MAKSURA -> FARSI YEH
     ("\u0643", "\u06a9"),  # ARABIC KAF -> KEHEH
@@ -46,11 +46,15 @@ def _ascii_digit(match: regex.Match) -> str:
     return str(unicodedata.digit(match.group()))
 
 
-def _fold_chars(text: str) -> str:
-    """Character-by-character folding: NFKC, marks and vanishing characters out, letters and
-    digits folded, casefolded."""
+def fold_letters(text: str, letter_folds: tuple[tuple[str, str], ...] = LETTER_FOLDS) -> str:
+    """Character-by-character folding, case kept: NFKC, marks and vanishing characters out,
+    `letter_folds` applied (boilerplate matching adds its own), digits to ASCII."""
     text = _MARKS.sub("", replace_chars(unicodedata.normalize("NFKC", text), _VANISH))
-    return _DIGITS.sub(_ascii_digit, replace_chars(text, _LETTER_FOLDS)).casefold()
+    return _DIGITS.sub(_ascii_digit, replace_chars(text, letter_folds))
+
+
+def _fold_chars(text: str) -> str:
+    return fold_letters(text).casefold()
 
 
 def fold(text: str) -> str:

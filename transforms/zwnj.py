@@ -392,13 +392,19 @@ def _decide(pieces: list[str], i: int, lex: ZwnjLexicon, joins: dict[tuple[str, 
     if word is None and sites.careful():
         word = lex.careful_spellings.get(first)
     if word is None:
-        word = lex.spellings.get(first) or splits.get(first)
-        if word is None:
-            word = splits[first] = _split_joined(first, lex)
+        word = _spelling(first, lex, splits)
     while after + 1 < len(pieces) and pieces[after] == " " \
             and ZWNJ not in pieces[after + 1] and _takes_bound_tail(word, pieces[after + 1], lex):
         word, after = word + ZWNJ + pieces[after + 1], after + 2
     return word, after
+
+
+def _spelling(word: str, lex: ZwnjLexicon, splits: dict[str, str]) -> str:
+    """`_split_joined(word)`: precomputed for lexicon words, memoised in `splits` for the rest."""
+    spelled = lex.spellings.get(word) or splits.get(word)
+    if spelled is None:
+        spelled = splits[word] = _split_joined(word, lex)
+    return spelled
 
 
 def _bound_sites(words: list[str], splits: dict[str, str], lex: ZwnjLexicon) -> BoundSites:
@@ -413,9 +419,7 @@ def _bound_sites(words: list[str], splits: dict[str, str], lex: ZwnjLexicon) -> 
     for word in set(words) - lex.steady:
         if ZWNJ in word:
             continue
-        spelled = lex.spellings.get(word) or splits.get(word)
-        if spelled is None:
-            spelled = splits[word] = _split_joined(word, lex)
+        spelled = _spelling(word, lex, splits)
         if spelled != word and _bound_parts(spelled, lex):
             deleted += words.count(word)
     return BoundSites(apart, deleted, kept)

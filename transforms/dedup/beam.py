@@ -23,6 +23,7 @@ from typing import Optional
 import apache_beam as beam
 from apache_beam.metrics import Metrics
 
+from transforms.beam_steps import METRICS_NAMESPACE, STEP_FAILED, failure_detail
 from transforms.dedup.components import both_directions, is_settled, label, large_star, small_star
 from transforms.dedup.config import DedupConfig
 from transforms.dedup.index import earlier_members, index_row, layout_tag
@@ -32,10 +33,9 @@ from transforms.dedup.select import (Assignment, Member, Node, assign_component,
 from transforms.dedup.shingles import fingerprint, pack, unpack
 from transforms.dedup.signatures import band_hashes, minhash_template, signature
 from transforms.dedup.verify import judge_pair
-from transforms.beam_steps import STEP_FAILED
 from transforms.model import Doc, Rejection
 
-METRICS_NAMESPACE = "khabar"
+DEDUP_STEP = "Deduplicate"  # the `step` of a dedup dead letter
 
 
 def _counter(name: str):
@@ -88,7 +88,7 @@ class _ComputeFeatures(beam.DoFn):
             feature = self._feature(doc)
         except Exception as error:  # one document's bug must not sink the run
             self._failed.inc()
-            yield FeatureFailure(doc.id, f"Deduplicate raised {type(error).__name__}: {error}"[:1000])
+            yield FeatureFailure(doc.id, failure_detail(DEDUP_STEP, error))
             return
         if feature is None:
             self._no_words.inc()
@@ -303,7 +303,7 @@ def _apply_assignment(id_and_joined):
     failures = sorted(joined["failed"])
     if failures:
         for doc in joined["doc"]:
-            yield Rejection.of(doc, STEP_FAILED, failures[0], "Deduplicate")
+            yield Rejection.of(doc, STEP_FAILED, failures[0], DEDUP_STEP)
         return
     found = list(joined["assignment"])
     assignment = found[0] if found else singleton(doc_id)
