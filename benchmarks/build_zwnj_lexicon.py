@@ -14,11 +14,18 @@ two counts: over all those records, and over the "careful" ones that pass `kept_
 that writes "می شود" lost ZWNJs as spaces, so only careful text shows which affixes are never
 written apart (bound: می, نمی, ها, های...); the full count gives coverage for everything else. Plain words seen once are dropped unless a ZWNJ form has the same letters; ZWNJ forms
 are all kept. The file holds word forms and counts only, no running text.
+
+A third column marks the closed compounds of hazm's word list (hazm 0.10.0, `hazm/data/words.dat`,
+MIT license, © 2013 Alireza Nourian): its 13,000 ZWNJ forms ("لاک‌پشت", "بی‌اندیشه"), kept where hazm does not
+count the joined spelling as more frequent. They cover compounds too rare for our training
+records and, being independent of the corpus, are fair on the held-out split. Their spaced and
+joined spellings are counted in the training records too, so the corpus can overrule them.
 """
 from __future__ import annotations
 
 import collections
 import hashlib
+import importlib.util
 import json
 import sys
 from pathlib import Path
@@ -40,6 +47,25 @@ _YEH_KAF = str.maketrans({"\u064a": "\u06cc", "\u0649": "\u06cc", "\u0643": "\u0
 
 # The verbal prefix and the plural suffix never stand alone in standard spelling (benchmark gold).
 _LOST_ZWNJ = regex.compile(r"(?<![\p{L}\u200c])(?:ن?می|ها|های)(?![\p{L}\u200c])")
+
+
+_COMPOUND = regex.compile(r"\p{Arabic}+(?:\u200c\p{Arabic}+)+")
+
+
+def hazm_compounds() -> frozenset:
+    """hazm's ZWNJ word forms (Persian-cleaned, ZWNJ only between letters) unless hazm's list gives
+    the same letters written joined a higher frequency ("پاسخنامه" over "پاسخ‌نامه")."""
+    spec = importlib.util.find_spec("hazm")
+    if spec is None:
+        sys.exit("hazm is needed to build the lexicon: pip install --no-deps hazm==0.10.0")
+    freqs = {}
+    words_dat = Path(spec.submodule_search_locations[0]) / "data" / "words.dat"
+    with words_dat.open(encoding="utf-8") as lines:
+        for line in lines:
+            word, freq, _ = line.rstrip("\n").split("\t")
+            freqs[word.translate(_YEH_KAF)] = int(freq)
+    return frozenset(word for word, freq in freqs.items()
+                     if _COMPOUND.fullmatch(word) and freq >= freqs.get(word.replace(ZWNJ, ""), 0))
 
 
 def kept_zwnj(cleaned_text: str) -> bool:
@@ -64,8 +90,9 @@ def persian_clean(text: str) -> str:
     return tidy_zwnj(text)[0]
 
 
-def count_forms(cleaned_texts) -> collections.Counter:
-    """Word and spaced-run counts over Persian-cleaned texts that hold ZWNJs."""
+def count_forms(cleaned_texts, listed: frozenset = frozenset()) -> collections.Counter:
+    """Word and spaced-run counts over Persian-cleaned texts that hold ZWNJs. A spaced run counts
+    when its ZWNJ form is a word of the texts or `listed`."""
     words: collections.Counter = collections.Counter()
     for text in cleaned_texts:
         words.update(m.group() for m in _ARABIC_WORD.finditer(text))
@@ -77,19 +104,22 @@ def count_forms(cleaned_texts) -> collections.Counter:
             for i in range(len(words_in_text) - n + 1):
                 parts = words_in_text[i:i + n]
                 if all(sep == " " for sep in separators[i:i + n - 1]) \
-                        and not any(ZWNJ in p for p in parts) and words.get(ZWNJ.join(parts)):
+                        and not any(ZWNJ in p for p in parts) \
+                        and (words.get(joined := ZWNJ.join(parts)) or joined in listed):
                     spaced[" ".join(parts)] += 1
     return words + spaced
 
 
-def lexicon_rows(texts) -> dict[str, tuple[int, int]]:
-    """form -> (count in records with ZWNJs, count in the careful ones among them)."""
+def lexicon_rows(texts, listed: frozenset = frozenset()) -> dict[str, tuple[int, int, int]]:
+    """form -> (count in records with ZWNJs, count in the careful ones among them, 1 if listed)."""
     cleaned = [t for t in map(persian_clean, texts) if ZWNJ in t]
-    every = count_forms(cleaned)
-    careful = count_forms([t for t in cleaned if kept_zwnj(t)])
-    zwnj_letters = {w.replace(ZWNJ, "") for w in every if ZWNJ in w and " " not in w}
-    return {w: (n, careful.get(w, 0)) for w, n in every.items()
+    every = count_forms(cleaned, listed)
+    careful = count_forms([t for t in cleaned if kept_zwnj(t)], listed)
+    zwnj_letters = {w.replace(ZWNJ, "") for w in (*every, *listed) if ZWNJ in w and " " not in w}
+    rows = {w: (n, careful.get(w, 0), int(w in listed)) for w, n in every.items()
             if ZWNJ in w or " " in w or n >= 2 or w in zwnj_letters}
+    rows.update({w: (0, 0, 1) for w in listed if w not in rows})
+    return rows
 
 
 def main() -> None:
@@ -97,15 +127,17 @@ def main() -> None:
         sys.exit(f"missing {PERSIAN_CORPUS}")
     records = list(read_records())
     training = [r["title"] + "\n" + r["text"] for r in records if not is_held_out(r["text"])]
-    rows = lexicon_rows(training)
+    rows = lexicon_rows(training, hazm_compounds())
     LEXICON_PATH.parent.mkdir(parents=True, exist_ok=True)
     with LEXICON_PATH.open("w", encoding="utf-8") as out:
-        out.write("# ZWNJ lexicon: word form<TAB>count<TAB>careful count. "
+        out.write("# ZWNJ lexicon: word form<TAB>count<TAB>careful count<TAB>hazm. "
                   "Built by benchmarks/build_zwnj_lexicon.py\n"
                   f"# from {len(training)} of {len(records)} fa.jsonl records (held out: "
-                  f"sha1(text) mod {HELD_OUT_MODULUS} == 0).\n")
-        for form, (n, careful) in sorted(rows.items(), key=lambda kv: (-kv[1][0], kv[0])):
-            out.write(f"{form}\t{n}\t{careful}\n")
+                  f"sha1(text) mod {HELD_OUT_MODULUS} == 0).\n"
+                  "# hazm = 1: a closed compound of hazm's word list (hazm 0.10.0 data/words.dat, "
+                  "MIT license, (c) 2013 Alireza Nourian, github.com/roshan-research/hazm).\n")
+        for form, (n, careful, listed) in sorted(rows.items(), key=lambda kv: (-kv[1][0], kv[0])):
+            out.write(f"{form}\t{n}\t{careful}\t{listed}\n")
     with_zwnj = sum(ZWNJ in f for f in rows)
     print(f"{len(rows)} forms ({with_zwnj} with ZWNJ) from {len(training)} training records "
           f"-> {LEXICON_PATH.relative_to(REPO)} ({LEXICON_PATH.stat().st_size // 1024} KB)")

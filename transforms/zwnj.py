@@ -151,6 +151,7 @@ def _dominant(letters: collections.Counter, share: float = 0.9, at_most: int = 3
 
 
 def lexicon_from_counts(counts: Mapping[str, int], careful: Mapping[str, int],
+                        listed: frozenset = frozenset(), listed_weight: int = 1,
                         min_partners: int = 8, min_head_partners: int = 12,
                         bound_ratio: int = 20, min_bound_uses: int = 20) -> ZwnjLexicon:
     """Derive the lookup tables from raw form counts (ties broken on the form: deterministic).
@@ -161,7 +162,13 @@ def lexicon_from_counts(counts: Mapping[str, int], careful: Mapping[str, int],
     themselves affix tails: "سرمایه‌گذاری", "دانش‌آموز", "سرمایه‌ها" make compounds and plurals,
     not a prefix that goes before any word the way بی and می do. It is bound when careful text uses it at least
     `min_bound_uses` times and `bound_ratio` times more often as an affix than alone.
+
+    `listed` forms (a dictionary's closed compounds) count `listed_weight` more, a dictionary's
+    vote: enough to spell a compound the corpus never saw, not to overrule its spellings. They
+    make no affix productive: that stays the corpus's evidence of how news is written.
     """
+    counts = {**dict.fromkeys(listed, 0), **counts}
+    counts = {form: n + listed_weight * (form in listed) for form, n in counts.items()}
     best: dict[str, tuple[int, str]] = {}
     partners = {"head": collections.defaultdict(set), "tail": collections.defaultdict(set)}
     uses = {"head": collections.Counter(), "tail": collections.Counter()}
@@ -174,11 +181,12 @@ def lexicon_from_counts(counts: Mapping[str, int], careful: Mapping[str, int],
         if letters not in best or (n, form) > best[letters]:
             best[letters] = (n, form)
         parts = form.split(ZWNJ)
-        if len(parts) != 2:
+        if len(parts) != 2 or form in listed and n <= listed_weight:
             continue
         head, tail = parts
         partners["head"][head].add(tail)
         partners["tail"][tail].add(head)
+        n -= listed_weight * (form in listed)
         uses["head"][head] += n
         uses["tail"][tail] += n
         careful_uses["head"][head] += careful.get(form, 0)
@@ -200,7 +208,7 @@ def lexicon_from_counts(counts: Mapping[str, int], careful: Mapping[str, int],
     verb_stems = frozenset(stem for head in bound_heads for tail in partners["head"][head]
                            for stem in _verb_stems(tail))
     return ZwnjLexicon(
-        counts=MappingProxyType(dict(counts)),
+        counts=MappingProxyType(counts),
         careful=MappingProxyType({k: v for k, v in careful.items() if v}),
         zwnj_by_letters=MappingProxyType({k: v[1] for k, v in best.items()}),
         affix_heads=heads,
@@ -212,17 +220,20 @@ def lexicon_from_counts(counts: Mapping[str, int], careful: Mapping[str, int],
     )
 
 
-def read_counts(path: Path) -> tuple[dict[str, int], dict[str, int]]:
-    """The lexicon file's two count columns: all records with ZWNJs, careful records."""
-    counts, careful = {}, {}
+def read_counts(path: Path) -> tuple[dict[str, int], dict[str, int], frozenset]:
+    """The lexicon file's columns: counts in all records with ZWNJs and in careful records, and
+    the forms of hazm's word list."""
+    counts, careful, listed = {}, {}, set()
     with path.open(encoding="utf-8") as lines:
         for line in lines:
             if line.startswith("#") or not line.strip():
                 continue
-            form, n, n_careful = line.rstrip("\n").split("\t")
+            form, n, n_careful, in_hazm = line.rstrip("\n").split("\t")
             counts[form] = int(n)
             careful[form] = int(n_careful)
-    return counts, careful
+            if in_hazm == "1":
+                listed.add(form)
+    return counts, careful, frozenset(listed)
 
 
 @functools.lru_cache(maxsize=1)
@@ -290,7 +301,7 @@ def _split_joined(word: str, lex: ZwnjLexicon) -> str:
         return word
     form = lex.zwnj_by_letters.get(word)
     if form is not None:
-        return form if lex.prefers(form, word) else word
+        return _preferred(form, word, lex)
     if lex.count(word):
         return word  # a known word that is never written with a ZWNJ
     # Longest affix first, as affix_heads / affix_tails are ordered: one candidate per length.
@@ -302,8 +313,13 @@ def _split_joined(word: str, lex: ZwnjLexicon) -> str:
     for size in lex.tail_sizes:
         stem, tail = word[:-size], word[-size:]
         if size < len(word) and tail in lex.tail_set and _takes_tail(stem, tail, lex):
-            return lex.zwnj_by_letters.get(stem, stem) + ZWNJ + tail
+            return _preferred(lex.zwnj_by_letters.get(stem, stem), stem, lex) + ZWNJ + tail
     return word
+
+
+def _preferred(form: str, word: str, lex: ZwnjLexicon) -> str:
+    """The ZWNJ form of `word`'s letters where it is the more frequent spelling, else `word`."""
+    return form if lex.prefers(form, word) else word
 
 
 def _should_join(parts: tuple[str, ...], lex: ZwnjLexicon, open_ok: bool = True) -> bool:
