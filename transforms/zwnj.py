@@ -8,6 +8,8 @@ the decisions here come from a lexicon learned from Persian news that kept its Z
 
 - a known ZWNJ form wins over the same letters written joined / split when it is the more
   frequent spelling in the lexicon ("بیانیهای" -> "بیانیه‌ای", while "میز", "میان", "تنها" stay);
+- the lexicon also holds the closed compounds of hazm's word list ("لاک‌پشت"), each worth one
+  occurrence: they spell compounds our news corpus never saw without overruling its spellings;
 - unseen words fall back to productive affixes learned from the same lexicon (the verbal prefix
   می/نمی, بی, the plural and pronoun suffixes, compound heads such as سازی) that fire only when
   the rest is itself a known word, never after a non-joining letter.
@@ -318,8 +320,13 @@ def _split_joined(word: str, lex: ZwnjLexicon) -> str:
 
 
 def _preferred(form: str, word: str, lex: ZwnjLexicon) -> str:
-    """The ZWNJ form of `word`'s letters where it is the more frequent spelling, else `word`."""
-    return form if lex.prefers(form, word) else word
+    """The ZWNJ form of `word`'s letters where it is the more frequent spelling, else `word`. On
+    equal counts the careful counts decide (a tie there too goes to the ZWNJ form): the joined
+    count includes records that lost their ZWNJs (measured: +.003 F1 on deleted ZWNJs)."""
+    n_form, n_word = lex.count(form), lex.count(word)
+    if n_form == n_word:
+        return form if lex.careful.get(form, 0) >= lex.careful.get(word, 0) else word
+    return form if n_form > n_word else word
 
 
 def _should_join(parts: tuple[str, ...], lex: ZwnjLexicon, open_ok: bool = True) -> bool:
