@@ -15,11 +15,13 @@ that writes "می شود" lost ZWNJs as spaces, so only careful text shows which
 written apart (bound: می, نمی, ها, های...); the full count gives coverage for everything else. Plain words seen once are dropped unless a ZWNJ form has the same letters; ZWNJ forms
 are all kept. The file holds word forms and counts only, no running text.
 
-A third column marks the closed compounds of hazm's word list (hazm 0.10.0, `hazm/data/words.dat`,
-MIT license, © 2013 Alireza Nourian): its 13,000 ZWNJ forms ("لاک‌پشت", "بی‌اندیشه"), kept where hazm does not
-count the joined spelling as more frequent. They cover compounds too rare for our training
-records and, being independent of the corpus, are fair on the held-out split. Their spaced and
-joined spellings are counted in the training records too, so the corpus can overrule them.
+A third column marks the spellings of hazm's word list (hazm 0.10.0, `hazm/data/words.dat`, MIT
+license, © 2013 Alireza Nourian): its 13,000 ZWNJ forms ("لاک‌پشت", "بی‌اندیشه"), and the few
+plain words it spells joined that the restoration would otherwise split, where hazm does not
+count another spelling of the same letters as more frequent. They cover compounds too rare for
+our training records and, being independent of the corpus, are fair on the held-out split. Their
+spaced and joined spellings are counted in the training records too, so the corpus can overrule
+them.
 """
 from __future__ import annotations
 
@@ -36,7 +38,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from transforms.normalize import NormalizeConfig, basic_normalize  # noqa: E402
-from transforms.zwnj import LEXICON_PATH, WORD_RUN, ZWNJ, tidy_zwnj  # noqa: E402
+from transforms.zwnj import (LEXICON_PATH, WORD_RUN, ZWNJ, _split_joined,  # noqa: E402
+                             lexicon_from_counts, tidy_zwnj)
 
 SHARED = REPO.parent / "shared"
 PERSIAN_CORPUS = SHARED / "corpora" / "fa.jsonl"
@@ -49,23 +52,31 @@ _YEH_KAF = str.maketrans({"\u064a": "\u06cc", "\u0649": "\u06cc", "\u0643": "\u0
 _LOST_ZWNJ = regex.compile(r"(?<![\p{L}\u200c])(?:ن?می|ها|های)(?![\p{L}\u200c])")
 
 
-_COMPOUND = regex.compile(r"\p{Arabic}+(?:\u200c\p{Arabic}+)+")
+_HAZM_WORD = regex.compile(r"\p{Arabic}+(?:\u200c\p{Arabic}+)*")
 
 
-def hazm_compounds() -> frozenset:
-    """hazm's ZWNJ word forms (Persian-cleaned, ZWNJ only between letters) unless hazm's list gives
-    the same letters written joined a higher frequency ("پاسخنامه" over "پاسخ‌نامه")."""
+def hazm_spellings() -> dict[str, int]:
+    """hazm's word list (Persian-cleaned) reduced to the spelling of each letter sequence that hazm
+    counts at least as often as the other spellings: "پاسخنامه" over "پاسخ‌نامه", "آتش‌فشان" over
+    "آتشفشان". Plain words only where hazm saw them (most of its 180,000 have frequency 0)."""
     spec = importlib.util.find_spec("hazm")
     if spec is None:
         sys.exit("hazm is needed to build the lexicon: pip install --no-deps hazm==0.10.0")
-    freqs = {}
+    freqs: dict[str, int] = {}
     words_dat = Path(spec.submodule_search_locations[0]) / "data" / "words.dat"
     with words_dat.open(encoding="utf-8") as lines:
         for line in lines:
             word, freq, _ = line.rstrip("\n").split("\t")
-            freqs[word.translate(_YEH_KAF)] = int(freq)
-    return frozenset(word for word, freq in freqs.items()
-                     if _COMPOUND.fullmatch(word) and freq >= freqs.get(word.replace(ZWNJ, ""), 0))
+            word = word.translate(_YEH_KAF)
+            if _HAZM_WORD.fullmatch(word):
+                freqs[word] = max(int(freq), freqs.get(word, 0))
+    top: dict[str, int] = collections.defaultdict(int)
+    for word, freq in freqs.items():
+        if ZWNJ in word:
+            top[word.replace(ZWNJ, "")] = max(top[word.replace(ZWNJ, "")], freq)
+    return {word: freq for word, freq in freqs.items()
+            if (freq >= freqs.get(word.replace(ZWNJ, ""), 0) if ZWNJ in word
+                else 0 < freq and top.get(word, -1) <= freq)}
 
 
 def kept_zwnj(cleaned_text: str) -> bool:
@@ -122,19 +133,32 @@ def lexicon_rows(texts, listed: frozenset = frozenset()) -> dict[str, tuple[int,
     return rows
 
 
+def hazm_joined_rows(rows: dict[str, tuple[int, int, int]], spellings) -> dict:
+    """hazm's plain words that the lexicon of `rows` would split ("شوشتر" -> "شوش‌تر"), marked as
+    hazm's: its vote keeps them joined unless the corpus prefers a ZWNJ form. Other plain words
+    would not change a decision, so they are left out of the file."""
+    lexicon = lexicon_from_counts({w: n for w, (n, _, _) in rows.items()},
+                                  {w: c for w, (_, c, _) in rows.items()},
+                                  frozenset(w for w, (_, _, h) in rows.items() if h))
+    return {w: (*rows.get(w, (0, 0))[:2], 1) for w in spellings
+            if ZWNJ not in w and _split_joined(w, lexicon) != w}
+
+
 def main() -> None:
     if not PERSIAN_CORPUS.exists():
         sys.exit(f"missing {PERSIAN_CORPUS}")
     records = list(read_records())
     training = [r["title"] + "\n" + r["text"] for r in records if not is_held_out(r["text"])]
-    rows = lexicon_rows(training, hazm_compounds())
+    spellings = hazm_spellings()
+    rows = lexicon_rows(training, frozenset(w for w in spellings if ZWNJ in w))
+    rows.update(hazm_joined_rows(rows, spellings))
     LEXICON_PATH.parent.mkdir(parents=True, exist_ok=True)
     with LEXICON_PATH.open("w", encoding="utf-8") as out:
         out.write("# ZWNJ lexicon: word form<TAB>count<TAB>careful count<TAB>hazm. "
                   "Built by benchmarks/build_zwnj_lexicon.py\n"
                   f"# from {len(training)} of {len(records)} fa.jsonl records (held out: "
                   f"sha1(text) mod {HELD_OUT_MODULUS} == 0).\n"
-                  "# hazm = 1: a closed compound of hazm's word list (hazm 0.10.0 data/words.dat, "
+                  "# hazm = 1: a spelling of hazm's word list (hazm 0.10.0 data/words.dat, "
                   "MIT license, (c) 2013 Alireza Nourian, github.com/roshan-research/hazm).\n")
         for form, (n, careful, listed) in sorted(rows.items(), key=lambda kv: (-kv[1][0], kv[0])):
             out.write(f"{form}\t{n}\t{careful}\t{listed}\n")
