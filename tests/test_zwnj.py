@@ -69,6 +69,15 @@ def test_careful_spelling_only_for_careful_text():
     assert restore_zwnj("می کند مهمترین")[0] == f"می{Z}کند مهمترین"
 
 
+@pytest.mark.parametrize("compound", [f"لاک{Z}پشت", f"تک{Z}تیرانداز"])
+def test_compounds_from_hazms_word_list(compound):
+    # absent from the training records: hazm's word list is the only evidence
+    assert load_lexicon().counts[compound] == 1
+    for lost in ("", " "):  # one text loses its ZWNJs one way
+        damaged = f"{compound} می{Z}شود".replace(Z, lost)
+        assert restore_zwnj(damaged)[0] == f"{compound} می{Z}شود"
+
+
 def test_compound_heads_are_not_prefixes():
     assert "دانش" not in load_lexicon().affix_heads
     assert restore_zwnj("دانش وزارت") == ("دانش وزارت", 0)
