@@ -121,12 +121,34 @@ def test_allah_ligature_gives_the_second_lam_one_vowel(marks, lam, heh):
 
 
 def test_visual_order_lines_are_reversed_keeping_latin_and_numbers():
-    logical = "\uFE8D\uFEDF\uFEA0\uFEEE\uFE8D\uFEAD 2015 Acer R13"
+    logical = "\uFE8D\uFEDF\uFEA0\uFEEE\uFE8D\uFEAD Acer R13 2015"
     visual = "Acer R13 2015 " + "\uFEAD\uFE8D\uFEEE\uFEA0\uFEDF\uFE8D"
     assert not is_visual_order(logical)
     assert is_visual_order(visual)
     assert to_logical_order(visual) == logical
-    assert repair_text(visual, CFG) == ("الجوار 2015 Acer R13", ("visual_order", "presentation_forms"))
+    assert repair_text(visual, CFG) == ("الجوار Acer R13 2015", ("visual_order", "presentation_forms"))
+
+
+# Lines as the bidi algorithm displays them (right-to-left paragraph), built by hand: Arabic
+# letters reversed, each left-to-right run kept as it reads.
+@pytest.mark.parametrize("visual, logical", [
+    # W7: a number after a Latin word is in its run, separated or not ("Model 300").
+    ("Model 300 ززب", "بزز Model 300"),
+    ("Top 500″ ززب", "بزز Top 500″"),          # W5: the prime sign joins its number
+    # a number written right before a Latin word shares its level: one run
+    ("3D ززب", "بزز 3D"),
+    # after an Arabic letter a common separator joins a number (W4), +/- does not (W2)
+    ("322،8 ززب", "بزز 322،8"),
+    ("3-2 ززب", "بزز 2-3"),
+    ("١٦:١٨ ززب", "بزز ١٦:١٨"),
+    # at the line start (no Arabic letter before) +/- joins too; the brackets around it are
+    # right-to-left, so displayed mirrored
+    ("ززب )2-3(", "(2-3) بزز"),
+    # LRM is a strong L character: brackets between two of them stay as they read
+    ("ززب \u200e(a.b)\u200e ززب", "بزز \u200e(a.b)\u200e بزز"),
+])
+def test_visual_order_follows_the_bidi_rules(visual, logical):
+    assert to_logical_order(visual) == logical
 
 
 def test_ftfy_normalizations_are_not_ours():

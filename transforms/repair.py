@@ -257,13 +257,6 @@ _ARABIC_YEH_FORMS = frozenset("\uFEF1\uFEF2\uFEF3\uFEF4")
 _ARABIC_KAF_FORMS = frozenset("\uFED9\uFEDA\uFEDB\uFEDC")
 _PERSIAN_LETTERS = "پچژگ"
 _ARABIC_ONLY_LETTERS = "ة"
-# What the bidi algorithm keeps left-to-right inside right-to-left text: a stretch from a Latin
-# letter to the last Latin letter or digit before the next Arabic-script character (neutrals
-# between strong L resolve to L), and numbers with common separators ("10.5", "12:30").
-LTR_RUN = regex.compile(r"\p{Nd}*\p{Latin}(?:[^\p{Arabic}]*[\p{Latin}\p{Nd}])?"
-                        r"|\p{Nd}+(?:[.,:/\u066B\u066C]\p{Nd}+)*")
-
-
 def looks_persian(text: str) -> bool:
     """Persian-only letters (پ چ ژ گ, also as presentation forms) outnumber Arabic ة."""
     sample = unicodedata.normalize("NFKC", text) if PRESENTATION_FORMS.search(text) else text
@@ -379,9 +372,46 @@ def map_presentation_forms(line: str, persian: bool) -> str:
     return PRESENTATION_FORMS.sub(lambda m: _base_letters(m.group(), persian), line)
 
 
+# What the Unicode bidi algorithm (UBA) displays left-to-right inside a right-to-left line,
+# written as it reads in the reversed line (so each piece is the mirror image of the rule):
+# - a left-to-right run: from a strong L character (Latin letter, LRM) to the last strong L
+#   before the next right-to-left character (neutrals between strong L resolve to L, N1), with
+#   the number that follows it in the same run (W7: a European number after L is L; W4/W5 join
+#   its separators and +/-/% signs) and a number written directly before it (same level);
+# - a number: digits joined by one separator; after an Arabic letter only a common separator
+#   joins (W2/W4: "322،8", "10.5"), elsewhere also a sign or +/- ("(2-3)" at the line start).
+_EN_NUMBER = r"\p{bc=ET}*\p{bc=EN}+(?:[\p{bc=ES}\p{bc=CS}]\p{bc=EN}+)*\p{bc=ET}*"
+_AN_NUMBER = r"[\p{bc=EN}\p{bc=AN}]+(?:\p{bc=CS}[\p{bc=EN}\p{bc=AN}]+)*"
+_NOT_STRONG = r"[^\p{bc=L}\p{bc=R}\p{bc=AL}\p{bc=AN}]"
+_NOT_RTL = r"[^\p{bc=R}\p{bc=AL}\p{bc=AN}]"
+LTR_RUN = regex.compile(
+    rf"(?P<ltr>(?:{_EN_NUMBER}{_NOT_STRONG}*)?\p{{bc=L}}(?:{_NOT_RTL}*\p{{bc=L}})?(?:{_AN_NUMBER})?)"
+    rf"|(?P<number>{_EN_NUMBER}|{_AN_NUMBER})")
+AN_NUMBER = regex.compile(_AN_NUMBER)
+NUMBER = regex.compile(rf"{_EN_NUMBER}|{_AN_NUMBER}")
+_STRONG = frozenset(("L", "R", "AL"))
+
+
+def _after_arabic_letter(text: str, end: int) -> bool:
+    """The last strong character before `end` is an Arabic letter (bidi class AL)."""
+    for ch in reversed(text[:end]):
+        bidi = unicodedata.bidirectional(ch)
+        if bidi in _STRONG:
+            return bidi == "AL"
+    return False
+
+
+def _unreverse_run(match) -> str:
+    run = match.group()
+    if match.group("number") is None:
+        return run[::-1]
+    numbers = AN_NUMBER if _after_arabic_letter(match.string, match.start()) else NUMBER
+    return numbers.sub(lambda m: m.group()[::-1], run)
+
+
 def to_logical_order(line: str) -> str:
-    """Reverse a visual-order line, keeping Latin and digit runs left-to-right."""
-    return LTR_RUN.sub(lambda m: m.group()[::-1], line[::-1])
+    """Reverse a visual-order line, keeping left-to-right runs (Latin, numbers) as they read."""
+    return LTR_RUN.sub(_unreverse_run, line[::-1])
 
 
 def _joining_form(ch: str) -> str:
