@@ -137,6 +137,8 @@ def test_visual_order_lines_are_reversed_keeping_latin_and_numbers():
     ("Top 500″ ززب", "بزز Top 500″"),          # W5: the prime sign joins its number
     # a number written right before a Latin word shares its level: one run
     ("3D ززب", "بزز 3D"),
+    # ... but a bracket between a number and a Latin word resolves right-to-left (N0): two runs
+    ("ززب )ISO( 120000 ززب", "بزز 120000 (ISO) بزز"),
     # after an Arabic letter a common separator joins a number (W4), +/- does not (W2)
     ("322،8 ززب", "بزز 322،8"),
     ("3-2 ززب", "بزز 2-3"),

@@ -377,15 +377,17 @@ def map_presentation_forms(line: str, persian: bool) -> str:
 # - a left-to-right run: from a strong L character (Latin letter, LRM) to the last strong L
 #   before the next right-to-left character (neutrals between strong L resolve to L, N1), with
 #   the number that follows it in the same run (W7: a European number after L is L; W4/W5 join
-#   its separators and +/-/% signs) and a number written directly before it (same level);
+#   its separators and +/-/% signs; a bracket between them resolves right-to-left, N0) and a
+#   number written directly before it (same level);
 # - a number: digits joined by one separator; after an Arabic letter only a common separator
 #   joins (W2/W4: "322،8", "10.5"), elsewhere also a sign or +/- ("(2-3)" at the line start).
 _EN_NUMBER = r"\p{bc=ET}*\p{bc=EN}+(?:[\p{bc=ES}\p{bc=CS}]\p{bc=EN}+)*\p{bc=ET}*"
 _AN_NUMBER = r"[\p{bc=EN}\p{bc=AN}]+(?:\p{bc=CS}[\p{bc=EN}\p{bc=AN}]+)*"
-_NOT_STRONG = r"[^\p{bc=L}\p{bc=R}\p{bc=AL}\p{bc=AN}]"
+_NOT_STRONG_OR_BRACKET = r"[^\p{bc=L}\p{bc=R}\p{bc=AL}\p{bc=AN}\p{Bidi_M}]"
 _NOT_RTL = r"[^\p{bc=R}\p{bc=AL}\p{bc=AN}]"
 LTR_RUN = regex.compile(
-    rf"(?P<ltr>(?:{_EN_NUMBER}{_NOT_STRONG}*)?\p{{bc=L}}(?:{_NOT_RTL}*\p{{bc=L}})?(?:{_AN_NUMBER})?)"
+    rf"(?P<ltr>(?:{_EN_NUMBER}{_NOT_STRONG_OR_BRACKET}*)?"
+    rf"\p{{bc=L}}(?:{_NOT_RTL}*\p{{bc=L}})?(?:{_AN_NUMBER})?)"
     rf"|(?P<number>{_EN_NUMBER}|{_AN_NUMBER})")
 AN_NUMBER = regex.compile(_AN_NUMBER)
 NUMBER = regex.compile(rf"{_EN_NUMBER}|{_AN_NUMBER}")
