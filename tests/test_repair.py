@@ -5,9 +5,11 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings, strategies as st
 
+from transforms.charmodel import load_model
 from transforms.model import Doc
 from transforms.repair import (RepairConfig, is_visual_order, looks_persian, redecode_utf8,
-                               legacy_codepages, repair_step, repair_text, to_logical_order)
+                               legacy_codepages, repair_step, repair_text, split_allah_marks,
+                               to_logical_order)
 
 CFG = RepairConfig()
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
@@ -57,7 +59,17 @@ def test_short_line_in_a_cp1256_document_is_repaired_by_the_residual_pass():
 def test_mac_arabic_inverse_tracks_utf8_state():
     # mac-arabic decodes byte 0xA7 (the tail of UTF-8 "ا") to the ASCII apostrophe.
     mac = next(cp for cp in legacy_codepages() if cp.name == "mac_arabic")
-    assert redecode_utf8(utf8_as("ال's", "mac_arabic"), mac) == ("ال's", 0)
+    assert redecode_utf8(utf8_as("ال's", "mac_arabic"), mac, load_model().unigram_logp) == ("ال's", 0)
+
+
+def test_mac_arabic_ascii_twins_start_a_sequence_only_for_a_known_letter():
+    # "] " is also the UTF-8 of U+0760 (bytes DD A0); "[" + high byte is Persian yeh (DB 8C).
+    mac = next(cp for cp in legacy_codepages() if cp.name == "mac_arabic")
+    known = load_model().unigram_logp
+    assert redecode_utf8(utf8_as("نوشت[1] که", "mac_arabic"), mac, known)[0] == "نوشت[1] که"
+    assert redecode_utf8(utf8_as("ی", "mac_arabic"), mac, known)[0] == "ی"
+    line = "گفت [4] . او"
+    assert repair_text(utf8_as(line, "mac_arabic"), CFG)[0] == line
 
 
 # Presentation forms, as PDF text or arabic_reshaper gives them (logical order).
@@ -93,13 +105,52 @@ def test_lam_alef_ligature_places_a_lone_mark_like_writers_do(ligated, logical):
     assert repair_text(ligated, CFG)[0] == logical
 
 
+def test_madda_alef_ligature_gives_its_lone_mark_to_the_lam():
+    # "الْآن": the sukun after ﻵ cannot be the madda alef's.
+    assert repair_text("\uFE8D\uFEF5\u0652\uFEE5", CFG)[0] == "الْآن"
+
+
+@pytest.mark.parametrize("marks, lam, heh", [
+    ("\u064E\u0651\u064E", "\u064E\u0651", "\u064E"),   # اللَّهَ: one fatha each
+    ("\u0651\u0670\u064F", "\u0651\u0670", "\u064F"),   # اللّٰهُ
+    ("\u064E", "", "\u064E"),                             # no shadda: the heh's ending
+])
+def test_allah_ligature_gives_the_second_lam_one_vowel(marks, lam, heh):
+    assert split_allah_marks(marks) == (lam, heh)
+    assert repair_text("\uFDF2" + marks, CFG)[0] == "الل" + lam + "ه" + heh
+
+
 def test_visual_order_lines_are_reversed_keeping_latin_and_numbers():
-    logical = "\uFE8D\uFEDF\uFEA0\uFEEE\uFE8D\uFEAD 2015 Acer R13"
+    logical = "\uFE8D\uFEDF\uFEA0\uFEEE\uFE8D\uFEAD Acer R13 2015"
     visual = "Acer R13 2015 " + "\uFEAD\uFE8D\uFEEE\uFEA0\uFEDF\uFE8D"
     assert not is_visual_order(logical)
     assert is_visual_order(visual)
     assert to_logical_order(visual) == logical
-    assert repair_text(visual, CFG) == ("الجوار 2015 Acer R13", ("visual_order", "presentation_forms"))
+    assert repair_text(visual, CFG) == ("الجوار Acer R13 2015", ("visual_order", "presentation_forms"))
+
+
+# Lines as the bidi algorithm displays them (right-to-left paragraph), built by hand: Arabic
+# letters reversed, each left-to-right run kept as it reads.
+@pytest.mark.parametrize("visual, logical", [
+    # W7: a number after a Latin word is in its run, separated or not ("Model 300").
+    ("Model 300 ززب", "بزز Model 300"),
+    ("Top 500″ ززب", "بزز Top 500″"),          # W5: the prime sign joins its number
+    # a number written right before a Latin word shares its level: one run
+    ("3D ززب", "بزز 3D"),
+    # ... but a bracket between a number and a Latin word resolves right-to-left (N0): two runs
+    ("ززب )ISO( 120000 ززب", "بزز 120000 (ISO) بزز"),
+    # after an Arabic letter a common separator joins a number (W4), +/- does not (W2)
+    ("322،8 ززب", "بزز 322،8"),
+    ("3-2 ززب", "بزز 2-3"),
+    ("١٦:١٨ ززب", "بزز ١٦:١٨"),
+    # at the line start (no Arabic letter before) +/- joins too; the brackets around it are
+    # right-to-left, so displayed mirrored
+    ("ززب )2-3(", "(2-3) بزز"),
+    # LRM is a strong L character: brackets between two of them stay as they read
+    ("ززب \u200e(a.b)\u200e ززب", "بزز \u200e(a.b)\u200e بزز"),
+])
+def test_visual_order_follows_the_bidi_rules(visual, logical):
+    assert to_logical_order(visual) == logical
 
 
 def test_ftfy_normalizations_are_not_ours():

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 import unicodedata
+from collections.abc import Container
 from dataclasses import dataclass
 
 import ftfy
@@ -130,13 +131,16 @@ def _continuation_byte(ch: str, codepage: LegacyCodepage) -> int | None:
     return None
 
 
-def redecode_utf8(line: str, codepage: LegacyCodepage) -> tuple[str, int]:
+def redecode_utf8(line: str, codepage: LegacyCodepage,
+                  known: Container[str]) -> tuple[str, int]:
     """Undo "UTF-8 bytes decoded with `codepage`" wherever a valid UTF-8 sequence results.
 
     Returns the line and how many non-ASCII characters were left as they were. Characters that
     do not start a valid sequence stay, so clean spans in a partly broken line survive. A
     character whose low ASCII byte has a high twin (mac-arabic) is read as the twin only inside
-    a sequence, or as a lead byte when the result is a letter or digit.
+    a sequence, or as a lead byte when the result is a letter or digit in `known` (the
+    character model's vocabulary): "] " is also the UTF-8 of U+0760, an Arabic Supplement
+    letter news text never uses, and reading it so would eat a bracket and a space.
     """
     out = []
     leftover = 0
@@ -163,7 +167,8 @@ def redecode_utf8(line: str, codepage: LegacyCodepage) -> tuple[str, int]:
             except UnicodeDecodeError:
                 continue
             ambiguous_lead = ord(ch) < 0x80
-            if ambiguous_lead and unicodedata.category(candidate)[0] not in "LN":
+            if ambiguous_lead and not (unicodedata.category(candidate)[0] in "LN"
+                                       and candidate in known):
                 continue
             decoded = candidate
             i += need + 1
@@ -187,7 +192,7 @@ def fix_legacy_mojibake(line: str, model: CharBigramModel, codepages: tuple[Lega
         return line, []
     best_line, best_score, best_fix = line, model.score(line) + min_gain, None
     for codepage in codepages:
-        candidate, _ = redecode_utf8(line, codepage)
+        candidate, _ = redecode_utf8(line, codepage, model.unigram_logp)
         if candidate == line:
             continue
         score = model.score(candidate)
@@ -201,7 +206,7 @@ def fix_residual_mojibake(line: str, model: CharBigramModel,
     """A line too short for the screen ("آ\xa0" is a mis-decoded NBSP) in a document whose
     other lines were mis-decoded with `codepage`: re-decode it when every non-ASCII character
     belongs to a UTF-8 sequence and the model does not score it worse."""
-    candidate, leftover = redecode_utf8(line, codepage)
+    candidate, leftover = redecode_utf8(line, codepage, model.unigram_logp)
     if candidate == line or leftover or model.score(candidate) <= model.score(line):
         return line, []
     return candidate, [codepage.fix_name]
@@ -252,13 +257,6 @@ _ARABIC_YEH_FORMS = frozenset("\uFEF1\uFEF2\uFEF3\uFEF4")
 _ARABIC_KAF_FORMS = frozenset("\uFED9\uFEDA\uFEDB\uFEDC")
 _PERSIAN_LETTERS = "پچژگ"
 _ARABIC_ONLY_LETTERS = "ة"
-# What the bidi algorithm keeps left-to-right inside right-to-left text: a stretch from a Latin
-# letter to the last Latin letter or digit before the next Arabic-script character (neutrals
-# between strong L resolve to L), and numbers with common separators ("10.5", "12:30").
-LTR_RUN = regex.compile(r"\p{Nd}*\p{Latin}(?:[^\p{Arabic}]*[\p{Latin}\p{Nd}])?"
-                        r"|\p{Nd}+(?:[.,:/\u066B\u066C]\p{Nd}+)*")
-
-
 def looks_persian(text: str) -> bool:
     """Persian-only letters (پ چ ژ گ, also as presentation forms) outnumber Arabic ة."""
     sample = unicodedata.normalize("NFKC", text) if PRESENTATION_FORMS.search(text) else text
@@ -289,11 +287,14 @@ def _base_letters(ch: str, persian: bool) -> str:
 #   "ًا"/"اً" count is no evidence for the ligature;
 # - another mark (fatha, shadda, ...) on a bare alef goes on the lam when the word is
 #   vocalised letter by letter before it ("إِلَّا": lam 29, alef 14), on the alef otherwise
-#   ("إلاّ": alef 52, lam 19); hamza alefs (أ إ) carry their own vowel.
+#   ("إلاّ": alef 52, lam 19); hamza alefs (أ إ) carry their own vowel;
+# - alef madda (آ) never carries a mark (the madda already writes its hamza and long vowel), so
+#   any mark on its ligature is the lam's ("الْآخرة").
 LAM_ALEF_WITH_MARKS = regex.compile(r"([\uFEF5-\uFEFC])([\u064B-\u0652]+)")
 SHADDA = "\u0651"
 FATHATAN = "\u064B"
 _BARE_ALEF_LIGATURES = "\uFEFB\uFEFC"
+_MADDA_ALEF_LIGATURES = "\uFEF5\uFEF6"
 # The letters before a ligature in its word, and a haraka among them (combining or isolated form).
 _WORD_BEFORE = regex.compile(r"[\p{L}\p{M}]{1,30}$")
 _PREVIOUS_WORD = regex.compile(r"[\p{L}\p{M}]{1,30}\s+$")
@@ -322,6 +323,8 @@ def _vocalised_before(line: str, start: int) -> bool:
 
 
 def _lone_marks_on_lam(ligature: str, marks: str, line: str, start: int) -> bool:
+    if ligature in _MADDA_ALEF_LIGATURES:
+        return True
     return (ligature in _BARE_ALEF_LIGATURES and FATHATAN not in marks
             and _vocalised_before(line, start))
 
@@ -338,18 +341,28 @@ def _lam_alef_with_marks(match, persian: bool) -> str:
 
 
 # The ligature of the name of God (ﷲ) carries the marks of its letters after it. Its second lam
-# takes the shadda and the fatha or dagger alef that go with it ("اللَّه", "اللّٰه"); any other
-# vowel is the case ending on the heh ("اللّهِ", "اللَّهُ").
+# takes the shadda and the fatha or dagger alef that go with it ("اللَّه", "اللّٰه"), each once: a
+# letter carries one vowel, so a second fatha is the heh's case ending ("اللَّهَ"), as is any
+# other vowel ("اللّهِ", "اللَّهُ").
 ALLAH_WITH_MARKS = regex.compile("\uFDF2([\u064B-\u0652\u0670]+)")
 _ON_SECOND_LAM = "\u0651\u064E\u0670"
 
 
+def split_allah_marks(marks: str) -> tuple[str, str]:
+    """The marks after ﷲ → (second lam's, heh's)."""
+    on_lam, on_heh = "", ""
+    for mark in marks:
+        if mark in _ON_SECOND_LAM and mark not in on_lam:
+            on_lam += mark
+        else:
+            on_heh += mark
+    if SHADDA not in on_lam:  # no shadda: a lone fatha is the heh's case ending
+        return "", marks
+    return on_lam, on_heh
+
+
 def _allah_with_marks(match) -> str:
-    marks = match.group(1)
-    on_lam = "".join(m for m in marks if m in _ON_SECOND_LAM)
-    on_heh = "".join(m for m in marks if m not in _ON_SECOND_LAM)
-    if "\u0651" not in on_lam:  # no shadda: a lone fatha is the heh's case ending
-        on_lam, on_heh = "", marks
+    on_lam, on_heh = split_allah_marks(match.group(1))
     return "\u0627\u0644\u0644" + on_lam + "\u0647" + on_heh
 
 
@@ -359,9 +372,48 @@ def map_presentation_forms(line: str, persian: bool) -> str:
     return PRESENTATION_FORMS.sub(lambda m: _base_letters(m.group(), persian), line)
 
 
+# What the Unicode bidi algorithm (UBA) displays left-to-right inside a right-to-left line,
+# written as it reads in the reversed line (so each piece is the mirror image of the rule):
+# - a left-to-right run: from a strong L character (Latin letter, LRM) to the last strong L
+#   before the next right-to-left character (neutrals between strong L resolve to L, N1), with
+#   the number that follows it in the same run (W7: a European number after L is L; W4/W5 join
+#   its separators and +/-/% signs; a bracket between them resolves right-to-left, N0) and a
+#   number written directly before it (same level);
+# - a number: digits joined by one separator; after an Arabic letter only a common separator
+#   joins (W2/W4: "322،8", "10.5"), elsewhere also a sign or +/- ("(2-3)" at the line start).
+_EN_NUMBER = r"\p{bc=ET}*\p{bc=EN}+(?:[\p{bc=ES}\p{bc=CS}]\p{bc=EN}+)*\p{bc=ET}*"
+_AN_NUMBER = r"[\p{bc=EN}\p{bc=AN}]+(?:\p{bc=CS}[\p{bc=EN}\p{bc=AN}]+)*"
+_NOT_STRONG_OR_BRACKET = r"[^\p{bc=L}\p{bc=R}\p{bc=AL}\p{bc=AN}\p{Bidi_M}]"
+_NOT_RTL = r"[^\p{bc=R}\p{bc=AL}\p{bc=AN}]"
+LTR_RUN = regex.compile(
+    rf"(?P<ltr>(?:{_EN_NUMBER}{_NOT_STRONG_OR_BRACKET}*)?"
+    rf"\p{{bc=L}}(?:{_NOT_RTL}*\p{{bc=L}})?(?:{_AN_NUMBER})?)"
+    rf"|(?P<number>{_EN_NUMBER}|{_AN_NUMBER})")
+AN_NUMBER = regex.compile(_AN_NUMBER)
+NUMBER = regex.compile(rf"{_EN_NUMBER}|{_AN_NUMBER}")
+_STRONG = frozenset(("L", "R", "AL"))
+
+
+def _after_arabic_letter(text: str, end: int) -> bool:
+    """The last strong character before `end` is an Arabic letter (bidi class AL)."""
+    for ch in reversed(text[:end]):
+        bidi = unicodedata.bidirectional(ch)
+        if bidi in _STRONG:
+            return bidi == "AL"
+    return False
+
+
+def _unreverse_run(match) -> str:
+    run = match.group()
+    if match.group("number") is None:
+        return run[::-1]
+    numbers = AN_NUMBER if _after_arabic_letter(match.string, match.start()) else NUMBER
+    return numbers.sub(lambda m: m.group()[::-1], run)
+
+
 def to_logical_order(line: str) -> str:
-    """Reverse a visual-order line, keeping Latin and digit runs left-to-right."""
-    return LTR_RUN.sub(lambda m: m.group()[::-1], line[::-1])
+    """Reverse a visual-order line, keeping left-to-right runs (Latin, numbers) as they read."""
+    return LTR_RUN.sub(_unreverse_run, line[::-1])
 
 
 def _joining_form(ch: str) -> str:
