@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/bench_dedup.py            # everything but the memory runs
     .venv/bin/python benchmarks/bench_dedup.py --memory   # + Beam runs on 30k and 60k docs
+    .venv/bin/python benchmarks/bench_dedup.py --memory-only   # only those (about 12 min)
 
 Prints tables and writes `benchmarks/results/dedup.json`. Quality uses `dedup_eval.build()`
 (see its docstring for the labels); the threshold sweep uses `transforms.dedup.local`, the
@@ -14,6 +15,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -122,7 +124,12 @@ def run_beam(docs, cfg):
     from apache_beam.options.pipeline_options import PipelineOptions
     from transforms.dedup.beam import Deduplicate
     out_dir = tempfile.mkdtemp(prefix="bench_dedup_")
-    with beam.Pipeline(options=PipelineOptions(["--runner=FnApiRunner"])) as pipeline:
+    options = ["--runner=FnApiRunner"]
+    if workers:  # worker processes import `read`'s helpers from this directory
+        os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [
+            str(Path(__file__).parent), os.environ.get("PYTHONPATH")]))
+        options += ["--direct_running_mode=multi_processing", f"--direct_num_workers={workers}"]
+    with beam.Pipeline(options=PipelineOptions(options)) as pipeline:
         (pipeline | beam.Create(docs) | Deduplicate(cfg)
          | beam.Map(lambda d: json.dumps([d.id, d.cluster_id, d.duplicate_of, d.similarity]))
          | beam.io.WriteToText(out_dir + "/rows"))
@@ -175,9 +182,12 @@ def throughput(texts, cfg, repeats=2):
     return out
 
 
-def memory_child(count: int):
+def memory_child(count: int, workers: int):
     """Run Deduplicate over `count` docs (corpus articles and perturbed copies) on Beam,
-    reading them from files inside the pipeline; print peak RSS."""
+    reading them from files inside the pipeline; print peak RSS of the runner process and, with
+    `workers` > 0 (multi-process), of the largest SDK worker process: the processes that run the
+    dedup code, as a distributed runner's workers would, while the runner holds the shuffled data
+    (on Dataflow, Flink or Spark that is the shuffle service or disk, not a worker's memory)."""
     import apache_beam as beam
     from apache_beam.options.pipeline_options import PipelineOptions
     from transforms.dedup.beam import Deduplicate
@@ -202,37 +212,60 @@ def memory_child(count: int):
     copies = count // 6000
     start = time.perf_counter()
     base_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    with beam.Pipeline(options=PipelineOptions(["--runner=FnApiRunner"])) as pipeline:
+    options = ["--runner=FnApiRunner"]
+    if workers:  # worker processes import `read`'s helpers from this directory
+        os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [
+            str(Path(__file__).parent), os.environ.get("PYTHONPATH")]))
+        options += ["--direct_running_mode=multi_processing", f"--direct_num_workers={workers}"]
+    with beam.Pipeline(options=PipelineOptions(options)) as pipeline:
         (pipeline | beam.Create([(p, c) for c in range(copies) for p in paths])
          | beam.FlatMap(read) | Deduplicate(DedupConfig())
          | beam.Map(lambda d: int(d.duplicate_of is not None))
          | beam.CombineGlobally(sum) | beam.Map(lambda n: print("DUPLICATES", n)))
-    print(json.dumps({"docs": copies * 6000, "seconds": round(time.perf_counter() - start, 1),
-                      "peak_rss_mb": round(resource.getrusage(
-                          resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-                      "rss_before_pipeline_mb": round(base_rss / 1024, 1)}))
+    mib = lambda who: round(resource.getrusage(who).ru_maxrss / 1024, 1)  # noqa: E731
+    result = {"docs": copies * 6000, "workers": workers,
+              "seconds": round(time.perf_counter() - start, 1),
+              "runner_peak_rss_mb": mib(resource.RUSAGE_SELF),
+              "rss_before_pipeline_mb": round(base_rss / 1024, 1)}
+    if workers:
+        result["largest_worker_peak_rss_mb"] = mib(resource.RUSAGE_CHILDREN)
+    print(json.dumps(result))
 
 
-def memory(counts=(30000, 60000)):
+def memory(counts=(30000, 60000), modes=(0, 2)):
+    """Each count in-process (workers=0) and on 2 worker processes."""
     results = []
-    for count in counts:
-        proc = subprocess.run([sys.executable, __file__, "--memory-child", str(count)],
+    for workers, count in itertools.product(modes, counts):
+        proc = subprocess.run([sys.executable, __file__, "--memory-child", str(count),
+                               "--workers", str(workers)],
                               capture_output=True, text=True, cwd=ROOT)
         lines = [line for line in proc.stdout.splitlines() if line.startswith("{")]
         if proc.returncode or not lines:
             raise RuntimeError(f"memory run for {count} docs failed: {proc.stderr[-2000:]}")
         results.append(json.loads(lines[-1]))
-        print(f"  {results[-1]}")
+    print(f"\nmemory, Deduplicate on FnApiRunner (MiB):\n{'docs':>7} {'workers':>7} {'seconds':>8} "
+          f"{'runner peak':>11} {'largest worker':>14}")
+    for r in results:
+        print(f"{r['docs']:7d} {r['workers']:7d} {r['seconds']:8.1f} {r['runner_peak_rss_mb']:11.0f} "
+              f"{r.get('largest_worker_peak_rss_mb', 0):14.0f}")
     return results
 
 
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--memory", action="store_true")
+    parser.add_argument("--memory-only", action="store_true",
+                        help="only the memory runs; updates that section of the JSON")
     parser.add_argument("--memory-child", type=int)
+    parser.add_argument("--workers", type=int, default=0)
     args = parser.parse_args()
     if args.memory_child:
-        memory_child(args.memory_child)
+        memory_child(args.memory_child, args.workers)
+        return
+    if args.memory_only:
+        report = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+        report["memory"] = memory()
+        RESULTS.write_text(json.dumps(report, indent=1, ensure_ascii=False))
         return
     if not CORPORA.is_dir():
         sys.exit(f"{CORPORA} not found: the benchmark needs ../shared/corpora")
@@ -301,7 +334,6 @@ def main():
     print(f"\nsignatures: {report['throughput']}")
 
     if args.memory:
-        print("\nmemory (Beam FnApiRunner, one process):")
         report["memory"] = memory()
 
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
