@@ -119,17 +119,22 @@ def candidate_recall(docs, prepared, positives):
     return round(same / max(1, len(positives)), 4)
 
 
-def run_beam(docs, cfg):
-    import apache_beam as beam
+def beam_options(workers: int):
+    """FnApiRunner in-process (0) or on `workers` processes."""
     from apache_beam.options.pipeline_options import PipelineOptions
-    from transforms.dedup.beam import Deduplicate
-    out_dir = tempfile.mkdtemp(prefix="bench_dedup_")
     options = ["--runner=FnApiRunner"]
-    if workers:  # worker processes import `read`'s helpers from this directory
+    if workers:  # worker processes import the benchmark's helpers from this directory
         os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [
             str(Path(__file__).parent), os.environ.get("PYTHONPATH")]))
         options += ["--direct_running_mode=multi_processing", f"--direct_num_workers={workers}"]
-    with beam.Pipeline(options=PipelineOptions(options)) as pipeline:
+    return PipelineOptions(options)
+
+
+def run_beam(docs, cfg):
+    import apache_beam as beam
+    from transforms.dedup.beam import Deduplicate
+    out_dir = tempfile.mkdtemp(prefix="bench_dedup_")
+    with beam.Pipeline(options=beam_options(0)) as pipeline:
         (pipeline | beam.Create(docs) | Deduplicate(cfg)
          | beam.Map(lambda d: json.dumps([d.id, d.cluster_id, d.duplicate_of, d.similarity]))
          | beam.io.WriteToText(out_dir + "/rows"))
@@ -189,7 +194,6 @@ def memory_child(count: int, workers: int):
     dedup code, as a distributed runner's workers would, while the runner holds the shuffled data
     (on Dataflow, Flink or Spark that is the shuffle service or disk, not a worker's memory)."""
     import apache_beam as beam
-    from apache_beam.options.pipeline_options import PipelineOptions
     from transforms.dedup.beam import Deduplicate
     from dedup_eval import edit_words
 
@@ -212,12 +216,7 @@ def memory_child(count: int, workers: int):
     copies = count // 6000
     start = time.perf_counter()
     base_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    options = ["--runner=FnApiRunner"]
-    if workers:  # worker processes import `read`'s helpers from this directory
-        os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [
-            str(Path(__file__).parent), os.environ.get("PYTHONPATH")]))
-        options += ["--direct_running_mode=multi_processing", f"--direct_num_workers={workers}"]
-    with beam.Pipeline(options=PipelineOptions(options)) as pipeline:
+    with beam.Pipeline(options=beam_options(workers)) as pipeline:
         (pipeline | beam.Create([(p, c) for c in range(copies) for p in paths])
          | beam.FlatMap(read) | Deduplicate(DedupConfig())
          | beam.Map(lambda d: int(d.duplicate_of is not None))
@@ -335,6 +334,8 @@ def main():
 
     if args.memory:
         report["memory"] = memory()
+    elif RESULTS.exists():  # keep the last memory runs (they take minutes)
+        report["memory"] = json.loads(RESULTS.read_text()).get("memory")
 
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(report, indent=1, ensure_ascii=False))
