@@ -334,8 +334,8 @@ def main():
 
     if args.memory:
         report["memory"] = memory()
-    elif RESULTS.exists():  # keep the last memory runs (they take minutes)
-        report["memory"] = json.loads(RESULTS.read_text()).get("memory")
+    elif RESULTS.exists() and "memory" in (last := json.loads(RESULTS.read_text())):
+        report["memory"] = last["memory"]  # keep the last memory runs (they take minutes)
 
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(report, indent=1, ensure_ascii=False))
