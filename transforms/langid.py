@@ -194,11 +194,21 @@ class _Evidence(NamedTuple):
 
 
 def _count(text: str, chars: str) -> int:
-    return sum(map(text.count, chars))
+    # `in` first: a miss is several times cheaper than `str.count`, and most of `chars` are.
+    return sum(text.count(char) for char in chars if char in text)
+
+
+def _word_runs(text: str) -> list[str]:
+    """`_WORD_RUNS.findall(text)` in another order. A whitespace-free token of letters only is
+    one run (every `str.isalpha` character is a `\\p{L}`), so the scan reads only the other
+    tokens, about one in eight in news."""
+    tokens = text.split()
+    return list(filter(str.isalpha, tokens)) + \
+        _WORD_RUNS.findall(" ".join(itertools.filterfalse(str.isalpha, tokens)))
 
 
 def _letter_evidence(text: str) -> _Evidence:
-    runs = _WORD_RUNS.findall(text)
+    runs = _word_runs(text)
     all_letters = sum(map(len, runs)) - text.count(ZWNJ)
     letters = all_letters - sum(map(len, _NON_ARABIC_LETTERS.findall(text)))
     # Arabic words end at any non-letter, a ZWNJ too: the runs cut at their ZWNJs.
@@ -268,7 +278,9 @@ def identify_with(detector, text: str, title: Optional[str] = None,
         if own_letters and scores.get(lang, 0.0) > scores.get("fa", 0.0):
             return lang, scores[lang]
     confidence = max(scores.get("fa", 0.0), 1.0 - scores.get("ar", 0.0))
-    if _dari_score(persian_sample, _persian_spelling(ev.words)) >= cfg.dari_min_score:
+    # Unless the fold changed a letter, the folded text has the text's own words.
+    words = ev.words if persian_sample == sample else _persian_spelling(ev.words)
+    if _dari_score(persian_sample, words) >= cfg.dari_min_score:
         return "prs", confidence
     return "fa", confidence
 

@@ -11,6 +11,7 @@ Heh + hamza above (the ezafe, ه+ٔ) has no composed form and stays two code poi
 """
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 from typing import Callable, Optional
@@ -45,14 +46,24 @@ class NormalizeConfig:
 
 _LINE_BREAKS = regex.compile(r"\r\n?|[\u2028\u2029\u0085\x0b\x0c]")
 # C0/C1 controls except \n and \t (tab is an odd space, below).
-_CONTROL = regex.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f]")
-_BIDI = regex.compile(r"[\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069]")
+_CONTROL_CHARS = r"\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f"
+_CONTROL = regex.compile(f"[{_CONTROL_CHARS}]")
+_BIDI_CHARS = r"\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069"
+_BIDI = regex.compile(f"[{_BIDI_CHARS}]")
 # Invisible format characters that carry nothing in plain text: BOM/ZWNBSP, soft hyphen, word
 # joiner, zero-width space. ZWNJ and ZWJ are kept (they are spelling).
-_INVISIBLE = regex.compile(r"[\ufeff\u00ad\u2060\u200b\u180e]")
-_ODD_SPACE = regex.compile(r"[\t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]")
+_INVISIBLE_CHARS = r"\ufeff\u00ad\u2060\u200b\u180e"
+_INVISIBLE = regex.compile(f"[{_INVISIBLE_CHARS}]")
+_ODD_SPACE_CHARS = r"\t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000"
+_ODD_SPACE = regex.compile(f"[{_ODD_SPACE_CHARS}]")
+# Every character the four rules above and the line-break rule act on: one scan for them all
+# lets the ~90% of texts that hold none skip five scans. The standard `re` scans this class of
+# plain ranges ~6x faster than `regex`.
+_ODD_CHARS = re.compile(
+    rf"[\r\u2028\u2029\u0085\x0b\x0c{_CONTROL_CHARS}{_BIDI_CHARS}{_INVISIBLE_CHARS}"
+    rf"{_ODD_SPACE_CHARS}]")
+_ODD_CHAR_RULES = ("newlines", "control_chars", "bidi_marks", "invisible_chars", "odd_spaces")
 _SPACE_RUN = regex.compile(r" {2,}")
-_TATWEEL = regex.compile(r"\u0640")
 _LINE_EDGE_SPACES = regex.compile(r"^ +| +$", regex.MULTILINE)
 _QUOTES = (("\u201c", '"'), ("\u201d", '"'), ("\u201e", '"'), ("\u201f", '"'),
            ("\u2033", '"'), ("\u2018", "'"), ("\u2019", "'"), ("\u201a", "'"), ("\u201b", "'"))
@@ -62,8 +73,14 @@ Rule = tuple[str, Callable[[str, NormalizeConfig], str]]
 
 def _collapse_blank_lines(text: str, cfg: NormalizeConfig) -> str:
     limit = "\n" * (cfg.max_blank_lines + 1)
-    text = regex.sub(r"\n{%d,}" % (cfg.max_blank_lines + 2), limit, text)
+    if limit + "\n" in text:  # most texts have no run to collapse: skip the regex compile and scan
+        text = regex.sub(r"\n{%d,}" % (cfg.max_blank_lines + 2), limit, text)
     return text.strip("\n")
+
+
+def _has_edge_space(text: str) -> bool:
+    """Whether `_LINE_EDGE_SPACES` has anything to remove, by substring tests."""
+    return text.startswith(" ") or text.endswith(" ") or " \n" in text or "\n " in text
 
 
 BASIC_RULES: tuple[Rule, ...] = (
@@ -72,13 +89,17 @@ BASIC_RULES: tuple[Rule, ...] = (
     ("bidi_marks", lambda t, c: _BIDI.sub("", t)),
     ("invisible_chars", lambda t, c: _INVISIBLE.sub("", t)),
     ("odd_spaces", lambda t, c: _ODD_SPACE.sub(" ", t)),
-    ("tatweel", lambda t, c: _TATWEEL.sub("", t)),
+    ("tatweel", lambda t, c: t.replace("\u0640", "")),
     ("nfc", lambda t, c: unicodedata.normalize("NFC", t)),
     ("quotes", lambda t, c: replace_chars(t, _QUOTES) if c.unify_quotes else t),
-    ("space_runs", lambda t, c: _SPACE_RUN.sub(" ", t)),
-    ("line_edge_spaces", lambda t, c: _LINE_EDGE_SPACES.sub("", t)),
+    ("space_runs", lambda t, c: _SPACE_RUN.sub(" ", t) if "  " in t else t),
+    ("line_edge_spaces", lambda t, c: _LINE_EDGE_SPACES.sub("", t) if _has_edge_space(t) else t),
     ("blank_lines", _collapse_blank_lines),
 )
+
+# The rules left for a text `_ODD_CHARS` finds nothing in: the five it stands for run first, on
+# the text as given, so they would change nothing.
+_PLAIN_TEXT_RULES = tuple(rule for rule in BASIC_RULES if rule[0] not in _ODD_CHAR_RULES)
 
 
 def _apply(rules, text: str, cfg: NormalizeConfig) -> tuple[str, list[str]]:
@@ -93,7 +114,7 @@ def _apply(rules, text: str, cfg: NormalizeConfig) -> tuple[str, list[str]]:
 
 def basic_normalize(text: str, cfg: NormalizeConfig = NormalizeConfig()) -> tuple[str, list[str]]:
     """Language-independent cleanup; returns the text and the names of the rules that fired."""
-    return _apply(BASIC_RULES, text, cfg)
+    return _apply(BASIC_RULES if _ODD_CHARS.search(text) else _PLAIN_TEXT_RULES, text, cfg)
 
 
 def _on_text_and_title(doc: Doc, fn: Callable[[str], tuple[str, list[str]]]) -> Doc:

@@ -248,6 +248,8 @@ def tidy_zwnj(text: str) -> tuple[str, int]:
     """Collapse ZWNJ runs between letters and drop ZWNJs that are not between two letters,
     leaving one space where spaces were. Returns the text and how many places changed.
     """
+    if ZWNJ not in text:  # both scans below only match at a ZWNJ
+        return text, 0
     text, changed = _ZWNJ_RUN.subn(ZWNJ, text)
 
     def stray(match: regex.Match) -> str:
