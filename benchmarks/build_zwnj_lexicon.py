@@ -70,13 +70,18 @@ def hazm_spellings() -> dict[str, int]:
             word = word.translate(_YEH_KAF)
             if _HAZM_WORD.fullmatch(word):
                 freqs[word] = max(int(freq), freqs.get(word, 0))
-    top: dict[str, int] = collections.defaultdict(int)
+    top_zwnj: dict[str, int] = {}  # letters -> highest count of a ZWNJ spelling of them
     for word, freq in freqs.items():
         if ZWNJ in word:
-            top[word.replace(ZWNJ, "")] = max(top[word.replace(ZWNJ, "")], freq)
-    return {word: freq for word, freq in freqs.items()
-            if (freq >= freqs.get(word.replace(ZWNJ, ""), 0) if ZWNJ in word
-                else 0 < freq and top.get(word, -1) <= freq)}
+            letters = word.replace(ZWNJ, "")
+            top_zwnj[letters] = max(top_zwnj.get(letters, 0), freq)
+
+    def kept(word: str, freq: int) -> bool:
+        if ZWNJ in word:
+            return freq >= freqs.get(word.replace(ZWNJ, ""), 0)
+        return freq > 0 and top_zwnj.get(word, -1) <= freq
+
+    return {word: freq for word, freq in freqs.items() if kept(word, freq)}
 
 
 def kept_zwnj(cleaned_text: str) -> bool:

@@ -9,6 +9,7 @@
 """
 from __future__ import annotations
 
+import collections
 import json
 
 import pytest
@@ -21,10 +22,11 @@ from transforms.boilerplate import load_boilerplate, strip_step
 from transforms.decode import decode_step
 from transforms.folding import fold, fold_key
 from transforms.ids import resolve_duplicate_ids
-from transforms.langid import identify_step, load_langid
+from transforms.langid import _WORD_RUNS, _word_runs, identify_step, load_langid
 from transforms.limits import check_limits
 from transforms.model import Doc, Reject, Rejection
-from transforms.normalize import basic_normalize_step, normalize_step
+from transforms.normalize import (BASIC_RULES, NormalizeConfig, _apply, basic_normalize,
+                                  basic_normalize_step, normalize_step)
 from transforms.read import ReadConfig, jsonl_record
 from transforms.repair import repair_step
 
@@ -107,6 +109,20 @@ def test_duplicate_ids_have_one_winner_in_any_arrival_order(records, random):
     else:
         assert docs_out == [] and sorted(out, key=lambda r: r.source_order) == \
             sorted(records, key=lambda r: r.source_order)
+
+
+# Speed shortcuts are checked against the full computation they skip.
+@settings(max_examples=400, deadline=None)
+@given(st.one_of(ARABIC_TEXT, st.text(max_size=80)))
+def test_basic_normalize_shortcut_equals_every_rule(text):
+    cfg = NormalizeConfig()
+    assert basic_normalize(text, cfg) == _apply(BASIC_RULES, text, cfg)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.one_of(ARABIC_TEXT, st.text(max_size=80)))
+def test_langid_word_runs_are_the_regex_runs(text):
+    assert collections.Counter(_word_runs(text)) == collections.Counter(_WORD_RUNS.findall(text))
 
 
 @settings(max_examples=400, deadline=None)

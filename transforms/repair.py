@@ -257,6 +257,8 @@ _ARABIC_YEH_FORMS = frozenset("\uFEF1\uFEF2\uFEF3\uFEF4")
 _ARABIC_KAF_FORMS = frozenset("\uFED9\uFEDA\uFEDB\uFEDC")
 _PERSIAN_LETTERS = "پچژگ"
 _ARABIC_ONLY_LETTERS = "ة"
+
+
 def looks_persian(text: str) -> bool:
     """Persian-only letters (پ چ ژ گ, also as presentation forms) outnumber Arabic ة."""
     sample = unicodedata.normalize("NFKC", text) if PRESENTATION_FORMS.search(text) else text
