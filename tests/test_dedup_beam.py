@@ -8,7 +8,11 @@ import pytest
 from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
-from transforms.dedup.beam import ConnectedComponents, Deduplicate, DeduplicateWithIndex
+from apache_beam.coders import FastPrimitivesCoder
+from hypothesis import given, strategies as st
+
+from transforms.dedup.beam import (ConnectedComponents, Deduplicate, DeduplicateWithIndex,
+                                   shuffle_key)
 from transforms.dedup.components import connected_components_local
 from transforms.dedup.config import DedupConfig
 from transforms.dedup.index import INDEX_SCHEMA
@@ -24,6 +28,15 @@ STORY = " ".join(
     for i in range(12))
 OTHER = " ".join(f"سجل فريق الهلال هدفه رقم {i} في مرمى الخصم بعد تمريرة متقنة من الجناح"
                  for i in range(12))
+
+
+@given(st.integers(min_value=0, max_value=(1 << 64) - 1))
+def test_shuffle_key_keeps_the_bits_and_encodes_as_a_varint(value):
+    key = shuffle_key(value)
+    assert key & ((1 << 64) - 1) == value
+    assert -(1 << 63) <= key < (1 << 63)
+    # Beam's default coder pickles ints outside int64 (dozens of bytes); a varint is at most 10.
+    assert len(FastPrimitivesCoder().encode(key)) <= 11
 
 
 def _doc(doc_id, text, published=None):

@@ -106,8 +106,14 @@ class _ComputeFeatures(beam.DoFn):
                        tuple(band_hashes(sketch.hashvalues, bands, rows)))
 
 
+def shuffle_key(value: int) -> int:
+    """A uint64 hash as the signed int64 with the same bits: Beam's default coder writes ints
+    below 2**63 as varints but pickles larger ones, which was half of all band keys."""
+    return value - (1 << 64) if value >= (1 << 63) else value
+
+
 def _by_exact_key(feature: Feature):
-    return feature.exact, feature
+    return shuffle_key(feature.exact), feature
 
 
 def _representative(exact_and_group) -> Feature:
@@ -127,7 +133,7 @@ def _exact_copies(exact_and_group):
 
 
 def _band_entries(feature: Feature):
-    return [((band, value), feature.node) for band, value in enumerate(feature.bands)]
+    return [((band, shuffle_key(value)), feature.node) for band, value in enumerate(feature.bands)]
 
 
 def _node_shingles(feature: Feature):
@@ -384,7 +390,7 @@ class _Assignments(beam.PTransform):
 
 def _earlier_bands(member):
     node, bands, _ = member
-    return [((band, value), node) for band, value in enumerate(bands)]
+    return [((band, shuffle_key(value)), node) for band, value in enumerate(bands)]
 
 
 def _earlier_shingles(member):
