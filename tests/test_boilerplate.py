@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import apache_beam as beam
@@ -13,8 +14,8 @@ from hypothesis import strategies as st
 
 from transforms.beam_steps import ApplyStep, is_doc
 from transforms.boilerplate import (BoilerplateConfig, classify_lines, ends_like_sentence,
-                                    line_hash, load_boilerplate, load_patterns, site_key,
-                                    strip_step)
+                                    line_hash, literal_screen, load_boilerplate, load_patterns,
+                                    match_form, site_key, strip_step)
 from transforms.boilerplate_beam import CorpusBoilerplateSignals
 from transforms.folding import fold_key
 from transforms.model import Doc, Reject
@@ -213,6 +214,33 @@ def test_classify_never_fails_and_only_drops_or_trims_lines(lines):
     assert len(verdict.kept) + (verdict.title is not None) <= len(source)
     assert all(any(line.endswith(kept) for line in source) for kept in verdict.kept)
     assert all(removed.reason for removed in verdict.removed)
+
+
+_SCREENED = [(pattern, screen) for kind in STATE.kinds
+             for pattern, screen in zip(kind.patterns, kind.screens) if screen]
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.data())
+def test_literal_screens_skip_only_patterns_that_cannot_match(data):
+    """Lines a screened pattern matches (drawn from the pattern itself, any letter case, as a
+    casefolded match form) always pass its screen: the screen skips no line the full
+    `LineKind.matches` would match."""
+    pattern, screen = data.draw(st.sampled_from(_SCREENED))
+    line = data.draw(st.from_regex(re.compile(pattern.pattern, re.IGNORECASE), fullmatch=True))
+    form = line.casefold()
+    if pattern.fullmatch(form):
+        assert any(text in form for text in screen), (pattern.pattern, form)
+
+
+def test_literal_screen_reads_required_words_and_declines_unsure_syntax():
+    assert literal_screen(r".{0,40}(send|ارسل)\s.{0,9}(sms|رساله)") == ("send", "ارسل")
+    assert literal_screen(r".{0,9}(Foo bar|foo)") == ("foo",)  # casefolded, superstrings dropped
+    assert literal_screen(r"(send|ارسل).{0,9}") == ()           # fails fast without a screen
+    assert literal_screen(r".{0,9}(a|b?)") == ()                 # an alternative needs nothing
+    assert literal_screen(r".{0,9}(?:send){e<=1}") == ()          # `regex` fuzzy matching
+    assert literal_screen(r".{0,9}[[a-z]--[q]]send") == ()        # `regex` V1 nested set
+    assert literal_screen(r".{0,9}\p{L}send") == ()               # not `re` syntax
 
 
 def test_corpus_signals_composite_feeds_the_step():

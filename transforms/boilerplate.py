@@ -22,10 +22,13 @@ from __future__ import annotations
 import functools
 import itertools
 import posixpath
+import re
 import statistics
+import warnings
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from re import _parser as re_parser
 from typing import Mapping, Optional
 
 import regex
@@ -206,22 +209,108 @@ def looks_like_title(line: str, cfg: BoilerplateConfig, words: Optional[int] = N
 
 @dataclass(frozen=True)
 class LineKind:
-    """One boilerplate kind from the YAML: where it may occur, how long it may be, its regexes."""
+    """One boilerplate kind from the YAML: where it may occur, how long it may be, its regexes.
+
+    `screens[i]` holds strings one of which every match of `patterns[i]` contains (empty: no
+    screen, see `literal_screen`); a line holding none of them is not tried against it."""
     name: str
     reason: str
     where: str
     max_words: int
     patterns: tuple[regex.Pattern, ...]
+    screens: tuple[tuple[str, ...], ...]
 
     def matches(self, form: str, words: int) -> Optional[regex.Match]:
-        """The first pattern matching the whole `form` (whose `word_count` is `words`)."""
+        """The first pattern matching the whole `form` (a `match_form`, whose `word_count` is
+        `words`)."""
         if words > self.max_words:
             return None
-        for pattern in self.patterns:
+        for pattern, screen in zip(self.patterns, self.screens):
+            if screen and not any(text in form for text in screen):
+                continue
             found = pattern.fullmatch(form)
             if found:
                 return found
         return None
+
+
+# --- literal screens ----------------------------------------------------------------------------
+# A pattern opening with a run like `.{0,80}` is tried at every length of that run before it
+# fails: the costliest test of a long line. Most such patterns need one of a few words ("sms",
+# "کانال") and `str` containment rules them out several times faster. The words are read from
+# the pattern's parse by Python's `re` parser; a pattern it cannot parse, or may read otherwise
+# than the `regex` module (nested sets, fuzzy `{e<=1}`), gets no screen and is always tried.
+# Containment of the casefolded word in the (casefolded) match form stands for the patterns'
+# case-insensitive match: what `regex` matches case-insensitively has the same casefold.
+
+_REPEATS = (re_parser.MAX_REPEAT, re_parser.MIN_REPEAT, re_parser.POSSESSIVE_REPEAT)
+
+
+class _Unscreenable(Exception):
+    """The pattern holds syntax the `re` parse may not read as `regex` does."""
+
+
+def _required_strings(items) -> Optional[frozenset[str]]:
+    """Strings one of which every match of the parsed sequence `items` contains, or None.
+
+    Consecutive literals make one string; a group, a branch whose every alternative has such
+    strings, and a repeat of at least once give theirs. Of the candidates the one whose shortest
+    string is longest is kept (the rarest, the cheapest to rule out)."""
+    candidates: list[frozenset[str]] = []
+    run: list[str] = []
+    for op, arg in items:
+        if op is re_parser.LITERAL:
+            if chr(arg) in "{}":
+                raise _Unscreenable  # `regex` fuzzy constraints, read as literal text by `re`
+            run.append(chr(arg))
+            continue
+        if run:
+            candidates.append(frozenset({"".join(run)}))
+            run = []
+        found = None
+        if op is re_parser.SUBPATTERN:
+            found = _required_strings(arg[-1])
+        elif op is re_parser.BRANCH:
+            branches = [_required_strings(branch) for branch in arg[1]]
+            if all(branches):
+                found = frozenset().union(*branches)
+        elif op in _REPEATS and arg[0] >= 1:
+            found = _required_strings(arg[2])
+        if found:
+            candidates.append(found)
+    if run:
+        candidates.append(frozenset({"".join(run)}))
+    return max(candidates, key=lambda strings: min(map(len, strings)), default=None)
+
+
+def _opens_with_wildcard_run(parsed) -> bool:
+    """The pattern starts with a repeat of `.`, `\\S` or a negated set: a fullmatch cannot fail
+    at the first character and tries every length of the run."""
+    if not parsed or parsed[0][0] not in _REPEATS:
+        return False
+    body = list(parsed[0][1][2])
+    if len(body) != 1:
+        return False
+    op, arg = body[0]
+    return op is re_parser.ANY or op is re_parser.IN and arg[:1] in (
+        [(re_parser.NEGATE, None)], [(re_parser.CATEGORY, re_parser.CATEGORY_NOT_SPACE)])
+
+
+def literal_screen(pattern: str) -> tuple[str, ...]:
+    """Casefolded strings one of which every fullmatch of `pattern` contains; empty when the
+    pattern does not open with a wildcard run (a fullmatch then fails within a few characters,
+    sooner than the screen) or no such strings can be read from it."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # "possible nested set": `regex` V1 syntax
+            parsed = list(re_parser.parse(pattern))
+        strings = _required_strings(parsed) if _opens_with_wildcard_run(parsed) else None
+    except (re.error, Warning, _Unscreenable):
+        return ()
+    folded = {text.casefold() for text in strings or ()}
+    # A string containing another of the set is found only where that one is: not looked for.
+    return tuple(sorted(text for text in folded
+                        if not any(other != text and other in text for other in folded)))
 
 
 @dataclass(frozen=True)
@@ -259,11 +348,15 @@ def load_patterns(path: str | None = None) -> dict:
     return data
 
 
+_PATTERN_FLAGS = regex.IGNORECASE | regex.V1
+
+
 def _compile_kind(name: str, spec: dict) -> LineKind:
-    patterns = tuple(regex.compile(_fold_pattern(p), regex.IGNORECASE | regex.V1)
-                     for p in spec.get("patterns", ()))
+    sources = [_fold_pattern(p) for p in spec.get("patterns", ())]
     return LineKind(name=name, reason=spec.get("reason", name), where=spec.get("where", "anywhere"),
-                    max_words=int(spec.get("max_words", 12)), patterns=patterns)
+                    max_words=int(spec.get("max_words", 12)),
+                    patterns=tuple(regex.compile(p, _PATTERN_FLAGS) for p in sources),
+                    screens=tuple(literal_screen(p) for p in sources))
 
 
 def load_boilerplate(cfg: BoilerplateConfig = BoilerplateConfig()) -> BoilerplateState:
