@@ -16,8 +16,9 @@ from transforms.beam_steps import ApplyStep, is_doc
 from transforms.boilerplate import (BoilerplateConfig, classify_lines, ends_like_sentence,
                                     line_hash, literal_screen, load_boilerplate, load_patterns,
                                     match_form, site_key, strip_step)
+from transforms import boilerplate
 from transforms.boilerplate_beam import CorpusBoilerplateSignals
-from transforms.folding import fold_key
+from transforms.folding import fold_key, fold_letters, key_of_letters
 from transforms.model import Doc, Reject
 from transforms.normalize import basic_normalize, normalize_for
 
@@ -231,6 +232,17 @@ def test_literal_screens_skip_only_patterns_that_cannot_match(data):
     form = line.casefold()
     if pattern.fullmatch(form):
         assert any(text in form for text in screen), (pattern.pattern, form)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="ابتةهيیكکأإآٱى٠١٢٣۴۵0123456789 .:-|»«\u064e\u0640\u200cAaßİK", max_size=40))
+def test_shared_letter_fold_gives_the_match_form_and_key(line):
+    """`classify_lines` folds a line's letters once for its match form and its line key."""
+    letters = fold_letters(line)
+    assert key_of_letters(letters) == fold_key(line)
+    full = fold_letters(line, boilerplate._MATCH_LETTER_FOLDS).casefold()
+    folded = boilerplate._collapse_spaces(full)
+    assert boilerplate._match_form_of_letters(letters) == (boilerplate._trim(folded) or folded)
 
 
 def test_literal_screen_reads_required_words_and_declines_unsure_syntax():

@@ -35,7 +35,8 @@ import regex
 import xxhash
 import yaml
 
-from transforms.folding import LETTER_FOLDS, fold, fold_key, fold_letters
+from transforms.folding import (LETTER_FOLDS, fold, fold_key, fold_letters, key_of_letters,
+                                replace_chars)
 from transforms.model import Doc, Reject, RemovedLine
 
 PATTERNS_PATH = Path(__file__).resolve().parents[1] / "configs" / "boilerplate.yaml"
@@ -76,7 +77,8 @@ class BoilerplateConfig:
 # --- match form -------------------------------------------------------------------------------
 
 # Match forms fold teh marbuta too: "مشاركة"/"مشارکه" match alike.
-_MATCH_LETTER_FOLDS = LETTER_FOLDS + (("\u0629", "\u0647"),)
+_MATCH_ONLY_FOLDS = (("\u0629", "\u0647"),)
+_MATCH_LETTER_FOLDS = LETTER_FOLDS + _MATCH_ONLY_FOLDS
 _SPACES = regex.compile(r"\s+")
 # Decoration around a line: bullets, slashes, dashes, stars, pipes, dots, brackets, quotes.
 _EDGE_RUN = regex.compile(
@@ -119,14 +121,25 @@ def match_form(line: str) -> str:
     >>> match_form("منبع : خبرگزاري مهر")
     'منبع : خبرگزاری مهر'
     """
-    folded = _collapse_spaces(_fold_letters(line).casefold())
+    return _match_form_of_letters(fold_letters(line))
+
+
+def _match_form_of_letters(letters: str) -> str:
+    """`match_form` of the line whose `fold_letters` is `letters` (shared with its line key).
+    The match-only folds neither make nor take a digit, so applied after `fold_letters`'s digit
+    pass they give what `fold_letters(line, _MATCH_LETTER_FOLDS)` does."""
+    folded = _collapse_spaces(replace_chars(letters, _MATCH_ONLY_FOLDS).casefold())
     trimmed = _trim(folded)
     return trimmed or folded
 
 
+def _key_hash(key: str) -> int:
+    return xxhash.xxh64_intdigest(key.encode("utf-8"))
+
+
 def line_hash(line: str) -> int:
     """Stable 64-bit hash of a line's fold key (the unit of corpus-learned boilerplate)."""
-    return xxhash.xxh64_intdigest(fold_key(line).encode("utf-8"))
+    return _key_hash(fold_key(line))
 
 
 # --- punctuation and shape --------------------------------------------------------------------
@@ -226,12 +239,20 @@ class LineKind:
         if words > self.max_words:
             return None
         for pattern, screen in zip(self.patterns, self.screens):
-            if screen and not any(text in form for text in screen):
+            if screen and not _contains_any(form, screen):
                 continue
             found = pattern.fullmatch(form)
             if found:
                 return found
         return None
+
+
+def _contains_any(form: str, strings: tuple[str, ...]) -> bool:
+    """`any(s in form for s in strings)` without a generator per call (one per pattern tried)."""
+    for text in strings:
+        if text in form:
+            return True
+    return False
 
 
 # --- literal screens ----------------------------------------------------------------------------
@@ -690,7 +711,8 @@ def classify_lines(lines: list[str], lang: str, state: BoilerplateState,
     """
     cfg = state.cfg
     lines = [line.strip() for line in lines if line.strip()]
-    forms = [match_form(line) for line in lines]
+    letters = [fold_letters(line) for line in lines]  # for both match forms and line keys
+    forms = [_match_form_of_letters(folded) for folded in letters]
     # Word counts once per line: every pattern kind and shape test asks for them.
     form_words = [word_count(form) for form in forms]
     words = [word_count(line) for line in lines]
@@ -734,7 +756,7 @@ def classify_lines(lines: list[str], lang: str, state: BoilerplateState,
     while index < len(lines) and index < cfg.head_lines + (title_index is not None):
         line, form = lines[index], forms[index]
         reason = head_reason(index, before_title=not title_decided)
-        if title_key is not None and fold_key(line) == title_key:
+        if title_key is not None and key_of_letters(letters[index]) == title_key:
             reasons[index] = "repeated_title"
         elif not title_decided and index + 1 < len(lines) and (
                 reason == "site_name" or _is_site_name(form, state)
@@ -755,7 +777,7 @@ def classify_lines(lines: list[str], lang: str, state: BoilerplateState,
                     and not is_prose(line, words[index])):
                 break
             title_index = index
-            title_key = fold_key(line)
+            title_key = key_of_letters(letters[index])
         else:
             break
         index += 1
@@ -767,7 +789,7 @@ def classify_lines(lines: list[str], lang: str, state: BoilerplateState,
         if take_anywhere(i):
             continue
         if (site_common_lines and not is_shared_prose(lines[i], cfg, words[i])
-                and line_hash(lines[i]) in site_common_lines):
+                and _key_hash(key_of_letters(letters[i])) in site_common_lines):
             reasons[i] = "site_boilerplate"  # (hashed last: the costliest test)
 
     # The first paragraph may start with a share bar or byline that lost its line break.
