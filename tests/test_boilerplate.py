@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from transforms.beam_steps import ApplyStep, is_doc
 from transforms.boilerplate import (BoilerplateConfig, classify_lines, ends_like_sentence,
                                     line_hash, literal_screen, load_boilerplate, load_patterns,
-                                    match_form, site_key, strip_step)
+                                    match_form, site_key, strip_step, word_count)
 from transforms import boilerplate
 from transforms.boilerplate_beam import CorpusBoilerplateSignals
 from transforms.folding import fold_key, fold_letters, key_of_letters
@@ -243,6 +243,13 @@ def test_shared_letter_fold_gives_the_match_form_and_key(line):
     full = fold_letters(line, boilerplate._MATCH_LETTER_FOLDS).casefold()
     folded = boilerplate._collapse_spaces(full)
     assert boilerplate._match_form_of_letters(letters) == (boilerplate._trim(folded) or folded)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="ابت ‌:：\t\x1c-.a1", max_size=60), st.integers(-1, 14))
+def test_has_words_is_the_word_count_threshold(line, least):
+    """The signals' shortcut `has_words` reads only the first words but decides as the count."""
+    assert boilerplate.has_words(line, least) == (word_count(line) >= least)
 
 
 def test_literal_screen_reads_required_words_and_declines_unsure_syntax():

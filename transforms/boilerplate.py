@@ -189,6 +189,19 @@ def word_count(line: str) -> int:
     return len(text.replace("\u200c", " ").split()) + colons
 
 
+def has_words(line: str, least: int) -> bool:
+    """`word_count(line) >= least`, splitting off only the first `least` words of a paragraph
+    (the threshold tests of lines nobody needs the count of)."""
+    text = line.strip()
+    if not text or text[0] == "\u200c" or text[-1] == "\u200c" or _has_python_only_space(text):
+        return word_count(text) >= least
+    words = len(text.replace("\u200c", " ").split(maxsplit=least))  # min(count, least + 1)
+    if words >= least:
+        return True
+    colons = len(_LETTER_COLON.findall(text)) if ":" in text or "：" in text else 0
+    return words + colons >= least
+
+
 # The shape tests below take the line's `word_count` from callers that already have it: counting
 # is a regex split of the whole line, the costliest part of a test on a long paragraph.
 
@@ -208,7 +221,8 @@ def is_prose(line: str, words: Optional[int] = None) -> bool:
 def is_shared_prose(line: str, cfg: BoilerplateConfig, words: Optional[int] = None) -> bool:
     """A sentence long enough that its recurring in a site's documents means shared wire copy,
     not boilerplate: never removed as `site_boilerplate`, so never worth counting either."""
-    words = word_count(line) if words is None else words
+    if words is None:  # (the signals' test of every line: the cheap part first)
+        return ends_like_sentence(line) and has_words(line, cfg.site_line_prose_words)
     return words >= cfg.site_line_prose_words and ends_like_sentence(line)
 
 
