@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import apache_beam as beam
@@ -13,10 +14,11 @@ from hypothesis import strategies as st
 
 from transforms.beam_steps import ApplyStep, is_doc
 from transforms.boilerplate import (BoilerplateConfig, classify_lines, ends_like_sentence,
-                                    line_hash, load_boilerplate, load_patterns, site_key,
-                                    strip_step)
+                                    line_hash, literal_screen, load_boilerplate, load_patterns,
+                                    match_form, site_key, strip_step, word_count)
+from transforms import boilerplate
 from transforms.boilerplate_beam import CorpusBoilerplateSignals
-from transforms.folding import fold_key
+from transforms.folding import fold_key, fold_letters, key_of_letters
 from transforms.model import Doc, Reject
 from transforms.normalize import basic_normalize, normalize_for
 
@@ -213,6 +215,51 @@ def test_classify_never_fails_and_only_drops_or_trims_lines(lines):
     assert len(verdict.kept) + (verdict.title is not None) <= len(source)
     assert all(any(line.endswith(kept) for line in source) for kept in verdict.kept)
     assert all(removed.reason for removed in verdict.removed)
+
+
+_SCREENED = [(pattern, screen) for kind in STATE.kinds
+             for pattern, screen in zip(kind.patterns, kind.screens) if screen]
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.data())
+def test_literal_screens_skip_only_patterns_that_cannot_match(data):
+    """Lines a screened pattern matches (drawn from the pattern itself, any letter case, as a
+    casefolded match form) always pass its screen: the screen skips no line the full
+    `LineKind.matches` would match."""
+    pattern, screen = data.draw(st.sampled_from(_SCREENED))
+    line = data.draw(st.from_regex(re.compile(pattern.pattern, re.IGNORECASE), fullmatch=True))
+    form = line.casefold()
+    if pattern.fullmatch(form):
+        assert any(text in form for text in screen), (pattern.pattern, form)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="ابتةهيیكکأإآٱى٠١٢٣۴۵0123456789 .:-|»«\u064e\u0640\u200cAaßİK", max_size=40))
+def test_shared_letter_fold_gives_the_match_form_and_key(line):
+    """`classify_lines` folds a line's letters once for its match form and its line key."""
+    letters = fold_letters(line)
+    assert key_of_letters(letters) == fold_key(line)
+    full = fold_letters(line, boilerplate._MATCH_LETTER_FOLDS).casefold()
+    folded = boilerplate._collapse_spaces(full)
+    assert boilerplate._match_form_of_letters(letters) == (boilerplate._trim(folded) or folded)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="ابت ‌:：\t\x1c-.a1", max_size=60), st.integers(-1, 14))
+def test_has_words_is_the_word_count_threshold(line, least):
+    """The signals' shortcut `has_words` reads only the first words but decides as the count."""
+    assert boilerplate.has_words(line, least) == (word_count(line) >= least)
+
+
+def test_literal_screen_reads_required_words_and_declines_unsure_syntax():
+    assert literal_screen(r".{0,40}(send|ارسل)\s.{0,9}(sms|رساله)") == ("send", "ارسل")
+    assert literal_screen(r".{0,9}(Foo bar|foo)") == ("foo",)  # casefolded, superstrings dropped
+    assert literal_screen(r"(send|ارسل).{0,9}") == ()           # fails fast without a screen
+    assert literal_screen(r".{0,9}(a|b?)") == ()                 # an alternative needs nothing
+    assert literal_screen(r".{0,9}(?:send){e<=1}") == ()          # `regex` fuzzy matching
+    assert literal_screen(r".{0,9}[[a-z]--[q]]send") == ()        # `regex` V1 nested set
+    assert literal_screen(r".{0,9}\p{L}send") == ()               # not `re` syntax
 
 
 def test_corpus_signals_composite_feeds_the_step():

@@ -22,17 +22,21 @@ from __future__ import annotations
 import functools
 import itertools
 import posixpath
+import re
 import statistics
+import warnings
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from re import _parser as re_parser
 from typing import Mapping, Optional
 
 import regex
 import xxhash
 import yaml
 
-from transforms.folding import LETTER_FOLDS, fold, fold_key, fold_letters
+from transforms.folding import (LETTER_FOLDS, fold, fold_key, fold_letters, key_of_letters,
+                                replace_chars)
 from transforms.model import Doc, Reject, RemovedLine
 
 PATTERNS_PATH = Path(__file__).resolve().parents[1] / "configs" / "boilerplate.yaml"
@@ -73,7 +77,8 @@ class BoilerplateConfig:
 # --- match form -------------------------------------------------------------------------------
 
 # Match forms fold teh marbuta too: "مشاركة"/"مشارکه" match alike.
-_MATCH_LETTER_FOLDS = LETTER_FOLDS + (("\u0629", "\u0647"),)
+_MATCH_ONLY_FOLDS = (("\u0629", "\u0647"),)
+_MATCH_LETTER_FOLDS = LETTER_FOLDS + _MATCH_ONLY_FOLDS
 _SPACES = regex.compile(r"\s+")
 # Decoration around a line: bullets, slashes, dashes, stars, pipes, dots, brackets, quotes.
 _EDGE_RUN = regex.compile(
@@ -116,14 +121,25 @@ def match_form(line: str) -> str:
     >>> match_form("منبع : خبرگزاري مهر")
     'منبع : خبرگزاری مهر'
     """
-    folded = _collapse_spaces(_fold_letters(line).casefold())
+    return _match_form_of_letters(fold_letters(line))
+
+
+def _match_form_of_letters(letters: str) -> str:
+    """`match_form` of the line whose `fold_letters` is `letters` (shared with its line key).
+    The match-only folds neither make nor take a digit, so applied after `fold_letters`'s digit
+    pass they give what `fold_letters(line, _MATCH_LETTER_FOLDS)` does."""
+    folded = _collapse_spaces(replace_chars(letters, _MATCH_ONLY_FOLDS).casefold())
     trimmed = _trim(folded)
     return trimmed or folded
 
 
+def _key_hash(key: str) -> int:
+    return xxhash.xxh64_intdigest(key.encode("utf-8"))
+
+
 def line_hash(line: str) -> int:
     """Stable 64-bit hash of a line's fold key (the unit of corpus-learned boilerplate)."""
-    return xxhash.xxh64_intdigest(fold_key(line).encode("utf-8"))
+    return _key_hash(fold_key(line))
 
 
 # --- punctuation and shape --------------------------------------------------------------------
@@ -173,6 +189,19 @@ def word_count(line: str) -> int:
     return len(text.replace("\u200c", " ").split()) + colons
 
 
+def has_words(line: str, least: int) -> bool:
+    """`word_count(line) >= least`, splitting off only the first `least` words of a paragraph
+    (the threshold tests of lines nobody needs the count of)."""
+    text = line.strip()
+    if not text or text[0] == "\u200c" or text[-1] == "\u200c" or _has_python_only_space(text):
+        return word_count(text) >= least
+    words = len(text.replace("\u200c", " ").split(maxsplit=least))  # min(count, least + 1)
+    if words >= least:
+        return True
+    colons = len(_LETTER_COLON.findall(text)) if ":" in text or "：" in text else 0
+    return words + colons >= least
+
+
 # The shape tests below take the line's `word_count` from callers that already have it: counting
 # is a regex split of the whole line, the costliest part of a test on a long paragraph.
 
@@ -192,7 +221,8 @@ def is_prose(line: str, words: Optional[int] = None) -> bool:
 def is_shared_prose(line: str, cfg: BoilerplateConfig, words: Optional[int] = None) -> bool:
     """A sentence long enough that its recurring in a site's documents means shared wire copy,
     not boilerplate: never removed as `site_boilerplate`, so never worth counting either."""
-    words = word_count(line) if words is None else words
+    if words is None:  # (the signals' test of every line: the cheap part first)
+        return ends_like_sentence(line) and has_words(line, cfg.site_line_prose_words)
     return words >= cfg.site_line_prose_words and ends_like_sentence(line)
 
 
@@ -206,22 +236,116 @@ def looks_like_title(line: str, cfg: BoilerplateConfig, words: Optional[int] = N
 
 @dataclass(frozen=True)
 class LineKind:
-    """One boilerplate kind from the YAML: where it may occur, how long it may be, its regexes."""
+    """One boilerplate kind from the YAML: where it may occur, how long it may be, its regexes.
+
+    `screens[i]` holds strings one of which every match of `patterns[i]` contains (empty: no
+    screen, see `literal_screen`); a line holding none of them is not tried against it."""
     name: str
     reason: str
     where: str
     max_words: int
     patterns: tuple[regex.Pattern, ...]
+    screens: tuple[tuple[str, ...], ...]
 
     def matches(self, form: str, words: int) -> Optional[regex.Match]:
-        """The first pattern matching the whole `form` (whose `word_count` is `words`)."""
+        """The first pattern matching the whole `form` (a `match_form`, whose `word_count` is
+        `words`)."""
         if words > self.max_words:
             return None
-        for pattern in self.patterns:
+        for pattern, screen in zip(self.patterns, self.screens):
+            if screen and not _contains_any(form, screen):
+                continue
             found = pattern.fullmatch(form)
             if found:
                 return found
         return None
+
+
+def _contains_any(form: str, strings: tuple[str, ...]) -> bool:
+    """`any(s in form for s in strings)` without a generator per call (one per pattern tried)."""
+    for text in strings:
+        if text in form:
+            return True
+    return False
+
+
+# --- literal screens ----------------------------------------------------------------------------
+# A pattern opening with a run like `.{0,80}` is tried at every length of that run before it
+# fails: the costliest test of a long line. Most such patterns need one of a few words ("sms",
+# "کانال") and `str` containment rules them out several times faster. The words are read from
+# the pattern's parse by Python's `re` parser; a pattern it cannot parse, or may read otherwise
+# than the `regex` module (nested sets, fuzzy `{e<=1}`), gets no screen and is always tried.
+# Containment of the casefolded word in the (casefolded) match form stands for the patterns'
+# case-insensitive match: what `regex` matches case-insensitively has the same casefold.
+
+_REPEATS = (re_parser.MAX_REPEAT, re_parser.MIN_REPEAT, re_parser.POSSESSIVE_REPEAT)
+
+
+class _Unscreenable(Exception):
+    """The pattern holds syntax the `re` parse may not read as `regex` does."""
+
+
+def _required_strings(items) -> Optional[frozenset[str]]:
+    """Strings one of which every match of the parsed sequence `items` contains, or None.
+
+    Consecutive literals make one string; a group, a branch whose every alternative has such
+    strings, and a repeat of at least once give theirs. Of the candidates the one whose shortest
+    string is longest is kept (the rarest, the cheapest to rule out)."""
+    candidates: list[frozenset[str]] = []
+    run: list[str] = []
+    for op, arg in items:
+        if op is re_parser.LITERAL:
+            if chr(arg) in "{}":
+                raise _Unscreenable  # `regex` fuzzy constraints, read as literal text by `re`
+            run.append(chr(arg))
+            continue
+        if run:
+            candidates.append(frozenset({"".join(run)}))
+            run = []
+        found = None
+        if op is re_parser.SUBPATTERN:
+            found = _required_strings(arg[-1])
+        elif op is re_parser.BRANCH:
+            branches = [_required_strings(branch) for branch in arg[1]]
+            if all(branches):
+                found = frozenset().union(*branches)
+        elif op in _REPEATS and arg[0] >= 1:
+            found = _required_strings(arg[2])
+        if found:
+            candidates.append(found)
+    if run:
+        candidates.append(frozenset({"".join(run)}))
+    return max(candidates, key=lambda strings: min(map(len, strings)), default=None)
+
+
+def _opens_with_wildcard_run(parsed) -> bool:
+    """The pattern starts with a repeat of `.`, `\\S` or a negated set: a fullmatch cannot fail
+    at the first character and tries every length of the run."""
+    if not parsed or parsed[0][0] not in _REPEATS:
+        return False
+    body = list(parsed[0][1][2])
+    if len(body) != 1:
+        return False
+    op, arg = body[0]
+    return op is re_parser.ANY or op is re_parser.IN and arg[:1] in (
+        [(re_parser.NEGATE, None)], [(re_parser.CATEGORY, re_parser.CATEGORY_NOT_SPACE)])
+
+
+def literal_screen(pattern: str) -> tuple[str, ...]:
+    """Casefolded strings one of which every fullmatch of `pattern` contains; empty when the
+    pattern does not open with a wildcard run (a fullmatch then fails within a few characters,
+    sooner than the screen) or no such strings can be read from it."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # "possible nested set": `regex` V1 syntax
+            parsed = list(re_parser.parse(pattern))
+        strings = _required_strings(parsed) if _opens_with_wildcard_run(parsed) else None
+    except (re.error, Warning, _Unscreenable):
+        return ()
+    folded = {text.casefold() for text in strings or ()}
+    # A string containing another of the set is found only where that one is: not looked for.
+    return tuple(sorted(text for text in folded
+                        if not any(other != text and other in text for other in folded)))
 
 
 @dataclass(frozen=True)
@@ -259,11 +383,15 @@ def load_patterns(path: str | None = None) -> dict:
     return data
 
 
+_PATTERN_FLAGS = regex.IGNORECASE | regex.V1
+
+
 def _compile_kind(name: str, spec: dict) -> LineKind:
-    patterns = tuple(regex.compile(_fold_pattern(p), regex.IGNORECASE | regex.V1)
-                     for p in spec.get("patterns", ()))
+    sources = [_fold_pattern(p) for p in spec.get("patterns", ())]
     return LineKind(name=name, reason=spec.get("reason", name), where=spec.get("where", "anywhere"),
-                    max_words=int(spec.get("max_words", 12)), patterns=patterns)
+                    max_words=int(spec.get("max_words", 12)),
+                    patterns=tuple(regex.compile(p, _PATTERN_FLAGS) for p in sources),
+                    screens=tuple(literal_screen(p) for p in sources))
 
 
 def load_boilerplate(cfg: BoilerplateConfig = BoilerplateConfig()) -> BoilerplateState:
@@ -597,7 +725,8 @@ def classify_lines(lines: list[str], lang: str, state: BoilerplateState,
     """
     cfg = state.cfg
     lines = [line.strip() for line in lines if line.strip()]
-    forms = [match_form(line) for line in lines]
+    letters = [fold_letters(line) for line in lines]  # for both match forms and line keys
+    forms = [_match_form_of_letters(folded) for folded in letters]
     # Word counts once per line: every pattern kind and shape test asks for them.
     form_words = [word_count(form) for form in forms]
     words = [word_count(line) for line in lines]
@@ -641,7 +770,7 @@ def classify_lines(lines: list[str], lang: str, state: BoilerplateState,
     while index < len(lines) and index < cfg.head_lines + (title_index is not None):
         line, form = lines[index], forms[index]
         reason = head_reason(index, before_title=not title_decided)
-        if title_key is not None and fold_key(line) == title_key:
+        if title_key is not None and key_of_letters(letters[index]) == title_key:
             reasons[index] = "repeated_title"
         elif not title_decided and index + 1 < len(lines) and (
                 reason == "site_name" or _is_site_name(form, state)
@@ -662,7 +791,7 @@ def classify_lines(lines: list[str], lang: str, state: BoilerplateState,
                     and not is_prose(line, words[index])):
                 break
             title_index = index
-            title_key = fold_key(line)
+            title_key = key_of_letters(letters[index])
         else:
             break
         index += 1
@@ -674,7 +803,7 @@ def classify_lines(lines: list[str], lang: str, state: BoilerplateState,
         if take_anywhere(i):
             continue
         if (site_common_lines and not is_shared_prose(lines[i], cfg, words[i])
-                and line_hash(lines[i]) in site_common_lines):
+                and _key_hash(key_of_letters(letters[i])) in site_common_lines):
             reasons[i] = "site_boilerplate"  # (hashed last: the costliest test)
 
     # The first paragraph may start with a share bar or byline that lost its line break.

@@ -27,7 +27,7 @@ import apache_beam as beam
 import xxhash
 
 from transforms.boilerplate import (BoilerplateConfig, is_prose, is_shared_prose, line_hash,
-                                    looks_like_title, site_key)
+                                    looks_like_title, site_key, word_count)
 from transforms.model import Doc
 
 # First lines of a title-less document that may be its title (a site-name line can come first).
@@ -63,7 +63,7 @@ def title_hashes(doc: Doc, cfg: BoilerplateConfig) -> list[int]:
         return [line_hash(doc.title)]
     lines = [line.strip() for line in doc.text.split("\n") if line.strip()]
     return [line_hash(line) for line in lines[:TITLE_CANDIDATE_LINES]
-            if looks_like_title(line, cfg) and not is_prose(line)]
+            if looks_like_title(line, cfg, words := word_count(line)) and not is_prose(line, words)]
 
 
 class _SetUnion(beam.CombineFn):

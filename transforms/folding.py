@@ -74,4 +74,9 @@ def fold_key(text: str) -> str:
     `fold(text)` without its spaces, built without them: `str.split` drops the whitespace
     first, so the slow non-word pass has few runs left to remove.
     """
-    return _NON_WORD.sub("", "".join(_fold_chars(text).split()))
+    return key_of_letters(fold_letters(text))
+
+
+def key_of_letters(letters: str) -> str:
+    """`fold_key` of the text whose `fold_letters` is `letters`, for callers that have it."""
+    return _NON_WORD.sub("", "".join(letters.casefold().split()))
