@@ -134,11 +134,13 @@ def _match_form_of_letters(letters: str) -> str:
 
 
 def _key_hash(key: str) -> int:
-    return xxhash.xxh64_intdigest(key.encode("utf-8"))
+    """63 bits: Beam's default coder writes ints below 2**63 as varints and pickles larger ones,
+    and these hashes are shuffled as keys (one per line of every document)."""
+    return xxhash.xxh64_intdigest(key.encode("utf-8")) >> 1
 
 
 def line_hash(line: str) -> int:
-    """Stable 64-bit hash of a line's fold key (the unit of corpus-learned boilerplate)."""
+    """Stable 63-bit hash of a line's fold key (the unit of corpus-learned boilerplate)."""
     return _key_hash(fold_key(line))
 
 
@@ -600,7 +602,7 @@ def find_headline_block(lines: list[str], words: list[int], reasons: dict[int, s
     title (a "link to this story" line is not another story). A body line ending in ":" just
     above the run introduces a list that belongs to the article.
     """
-    own_title_hash = xxhash.xxh64_intdigest(own_title_key.encode("utf-8")) if own_title_key else None
+    own_title_hash = _key_hash(own_title_key) if own_title_key else None
     run: list[int] = []
     after_end = False
     index = len(lines) - 1

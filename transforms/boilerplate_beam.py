@@ -45,7 +45,8 @@ def site_line_keys(doc: Doc, cfg: BoilerplateConfig) -> list[tuple[str, int]]:
 
 
 def _doc_key(doc: Doc) -> int:
-    return xxhash.xxh3_64_intdigest(doc.id.encode("utf-8"))
+    """63 bits, like `line_hash`, so the shuffle encodes it as a varint."""
+    return xxhash.xxh3_64_intdigest(doc.id.encode("utf-8")) >> 1
 
 
 def _site_line_docs(doc: Doc, cfg: BoilerplateConfig) -> list[tuple[tuple[str, int], int]]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Optional
 
+import numpy as np
 import pyarrow as pa
 from apache_beam.metrics import Metrics
 
@@ -34,7 +35,8 @@ def layout_tag(cfg) -> str:
 def index_row(doc, bands, shingles: bytes, cfg, run_date: str) -> dict:
     return {"id": doc.id, "run_date": run_date, "published": doc.published,
             "text_length": len(doc.text), "layout": layout_tag(cfg),
-            "bands": list(bands), "shingles": shingles}
+            # an array, not a list: Beam's default coder pickles each int >= 2**63 on its own
+            "bands": np.asarray(bands, dtype=np.uint64), "shingles": shingles}
 
 
 def earlier_members(row: dict, layout: str) -> list[tuple]:
