@@ -11,8 +11,8 @@ from hypothesis import given, settings, strategies as st
 from transforms.dedup.components import connected_components_local, star_rounds_local
 from transforms.dedup.config import DedupConfig, lsh_layout
 from transforms.dedup.select import Member, assign_component, choose_kept, rank_node
-from transforms.dedup.shingles import (exact_key, fingerprint, pack, shingle_hashes, shingles,
-                                       tokens, unpack)
+from transforms.dedup.shingles import (_sorted_unique, exact_key, fingerprint, pack,
+                                       shingle_hashes, shingles, tokens, unpack)
 from transforms.dedup.signatures import band_hashes, minhash_template, s_curve, signature
 from transforms.dedup.verify import judge_pair, overlap
 from transforms.model import Doc
@@ -60,6 +60,30 @@ def test_shingle_hashes_are_sorted_unique_and_deterministic(text):
     assert hashes.dtype == np.uint64
     assert np.array_equal(hashes, np.unique(hashes))
     assert np.array_equal(hashes, shingle_hashes(text, 5))
+
+
+_WORDS = st.sampled_from(["می", "نمی", "ها", "های", "ترین", "كتاب", "کتاب", "الطالـب", "a", "Ab",
+                          "٢٠", "é", "e\u0301", "中文", "😀", "\u200c", "ß"])
+_SEPARATORS = st.sampled_from([" ", "  ", "\u200c", "\n", "، ", "-", ".", "\t"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.one_of(_WORDS, st.text(max_size=6)), _SEPARATORS), max_size=40),
+       st.integers(1, 7))
+def test_fingerprint_equals_exact_key_and_shingle_hashes(parts, n):
+    """`fingerprint` slices one encoded string; it must equal the per-shingle definition."""
+    text = "".join(word + separator for word, separator in parts)
+    exact, hashes = fingerprint(text, n)
+    assert exact == exact_key(text)
+    assert hashes.dtype == np.uint64
+    assert np.array_equal(hashes, shingle_hashes(text, n))
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.integers(0, 2**64 - 1), min_size=1, max_size=50), st.booleans())
+def test_sorted_unique_equals_numpy_unique(values, duplicate):
+    hashes = np.array(values + values * duplicate, dtype=np.uint64)
+    assert np.array_equal(_sorted_unique(hashes), np.unique(hashes))
 
 
 def test_signature_is_deterministic_and_estimates_jaccard():
