@@ -23,11 +23,12 @@ def minhash_template(num_perm: int, seed: int) -> MinHash:
 
 def _fmix64(values: np.ndarray) -> np.ndarray:
     """MurmurHash3's 64-bit finalizer, the pre-mix datasketch applies before its permutations."""
-    values = values ^ (values >> np.uint64(33))
-    values = values * np.uint64(0xFF51AFD7ED558CCD)
-    values = values ^ (values >> np.uint64(33))
-    values = values * np.uint64(0xC4CEB9FE1A85EC53)
-    return values ^ (values >> np.uint64(33))
+    mixed = values ^ (values >> np.uint64(33))
+    mixed *= np.uint64(0xFF51AFD7ED558CCD)
+    mixed ^= mixed >> np.uint64(33)
+    mixed *= np.uint64(0xC4CEB9FE1A85EC53)
+    mixed ^= mixed >> np.uint64(33)
+    return mixed
 
 
 def signature(hashes: np.ndarray, template: MinHash) -> LeanMinHash:
@@ -40,7 +41,9 @@ def signature(hashes: np.ndarray, template: MinHash) -> LeanMinHash:
     values = template.hashvalues
     if hashes.size:
         mixed = _fmix64(np.asarray(hashes, dtype=np.uint64)).reshape(-1, 1)
-        values = np.minimum(values, (mixed * a + b).min(axis=0))
+        permuted = mixed * a  # one (hashes x num_perm) buffer, updated in place
+        permuted += b
+        values = np.minimum(values, permuted.min(axis=0))
     return LeanMinHash(seed=template.seed, hashvalues=values, scheme=SCHEME)
 
 
