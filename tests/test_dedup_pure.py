@@ -5,13 +5,14 @@ import random
 
 import numpy as np
 import pytest
+from datasketch import LeanMinHash
 from hypothesis import given, settings, strategies as st
 
 from transforms.dedup.components import connected_components_local, star_rounds_local
 from transforms.dedup.config import DedupConfig, lsh_layout
 from transforms.dedup.select import Member, assign_component, choose_kept, rank_node
-from transforms.dedup.shingles import (exact_key, fingerprint, pack, shingle_hashes, shingles,
-                                       tokens, unpack)
+from transforms.dedup.shingles import (_sorted_unique, exact_key, fingerprint, pack,
+                                       shingle_hashes, shingles, tokens, unpack)
 from transforms.dedup.signatures import band_hashes, minhash_template, s_curve, signature
 from transforms.dedup.verify import judge_pair, overlap
 from transforms.model import Doc
@@ -61,6 +62,30 @@ def test_shingle_hashes_are_sorted_unique_and_deterministic(text):
     assert np.array_equal(hashes, shingle_hashes(text, 5))
 
 
+_WORDS = st.sampled_from(["می", "نمی", "ها", "های", "ترین", "كتاب", "کتاب", "الطالـب", "a", "Ab",
+                          "٢٠", "é", "e\u0301", "中文", "😀", "\u200c", "ß"])
+_SEPARATORS = st.sampled_from([" ", "  ", "\u200c", "\n", "، ", "-", ".", "\t"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.one_of(_WORDS, st.text(max_size=6)), _SEPARATORS), max_size=40),
+       st.integers(1, 7))
+def test_fingerprint_equals_exact_key_and_shingle_hashes(parts, n):
+    """`fingerprint` slices one encoded string; it must equal the per-shingle definition."""
+    text = "".join(word + separator for word, separator in parts)
+    exact, hashes = fingerprint(text, n)
+    assert exact == exact_key(text)
+    assert hashes.dtype == np.uint64
+    assert np.array_equal(hashes, shingle_hashes(text, n))
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.integers(0, 2**64 - 1), min_size=1, max_size=50), st.booleans())
+def test_sorted_unique_equals_numpy_unique(values, duplicate):
+    hashes = np.array(values + values * duplicate, dtype=np.uint64)
+    assert np.array_equal(_sorted_unique(hashes), np.unique(hashes))
+
+
 def test_signature_is_deterministic_and_estimates_jaccard():
     template = minhash_template(128, 1)
     a = shingle_hashes(ARTICLE, 3)
@@ -70,6 +95,37 @@ def test_signature_is_deterministic_and_estimates_jaccard():
     assert np.array_equal(sig_a.hashvalues, signature(a, minhash_template(128, 1)).hashvalues)
     assert abs(sig_a.jaccard(signature(b, template)) - overlap(a, b).jaccard) < 0.2
     assert band_hashes(sig_a.hashvalues, 4, 8) == band_hashes(sig_a.hashvalues.copy(), 4, 8)
+
+
+_UINT64 = st.integers(0, 2**64 - 1)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(_UINT64, st.integers(2**63, 2**64 - 1), st.sampled_from([0, 2**64 - 1])),
+                max_size=300),
+       st.booleans(), st.sampled_from([(128, 1), (16, 7)]))
+def test_signature_is_bit_identical_to_datasketch_update_batch(values, duplicate, perm_seed):
+    """`signature` replaces datasketch's per-hash loop, so it must match it bit for bit."""
+    hashes = np.array(values + values[:len(values) // 2] * duplicate, dtype=np.uint64)
+    template = minhash_template(*perm_seed)
+    reference = template.copy()
+    reference.update_batch(hashes.tolist())
+    sketch = signature(hashes, template)
+    assert sketch.hashvalues.dtype == reference.hashvalues.dtype
+    assert np.array_equal(sketch.hashvalues, reference.hashvalues)
+    assert sketch == LeanMinHash(reference)
+    assert np.array_equal(template.hashvalues, minhash_template(*perm_seed).hashvalues)
+
+
+def test_signature_edge_sizes_match_datasketch():
+    template = minhash_template(128, 1)
+    for values in ([], [0], [2**64 - 1], [5, 5, 5], [2**63, 2**63 + 1]):
+        reference = template.copy()
+        reference.update_batch(values)
+        sketch = signature(np.array(values, dtype=np.uint64), template)
+        assert np.array_equal(sketch.hashvalues, reference.hashvalues), values
+    assert signature(unpack(pack(np.array([7], dtype=np.uint64))), template) == \
+        signature(np.array([7], dtype=np.uint64), template)
 
 
 def test_layout_is_datasketch_optimum_and_s_curve_is_monotone():

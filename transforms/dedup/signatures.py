@@ -1,10 +1,10 @@
 """MinHash signatures over pre-hashed shingles, with permutations built once per worker.
 
 Shingles are already xxh3-64 integers (`shingles.shingle_hashes`), so the datasketch hash
-function is the identity (`int`) under the `affine64` scheme: no SHA-1 per shingle, and one
-`update_batch` per document on a copy of a template whose permutations come from the config
-seed. Every worker builds the same template, so signatures are comparable across workers and
-runs.
+function is the identity (`int`) under the `affine64` scheme: no SHA-1 per shingle, and
+`signature` applies the template's permutations (from the config seed) to the whole hash array
+at once, exactly as datasketch's `update_batch` would. Every worker builds the same template,
+so signatures are comparable across workers and runs.
 """
 from __future__ import annotations
 
@@ -21,11 +21,30 @@ def minhash_template(num_perm: int, seed: int) -> MinHash:
     return MinHash(num_perm=num_perm, seed=seed, hashfunc=int, scheme=SCHEME)
 
 
+def _fmix64(values: np.ndarray) -> np.ndarray:
+    """MurmurHash3's 64-bit finalizer, the pre-mix datasketch applies before its permutations."""
+    mixed = values ^ (values >> np.uint64(33))
+    mixed *= np.uint64(0xFF51AFD7ED558CCD)
+    mixed ^= mixed >> np.uint64(33)
+    mixed *= np.uint64(0xC4CEB9FE1A85EC53)
+    mixed ^= mixed >> np.uint64(33)
+    return mixed
+
+
 def signature(hashes: np.ndarray, template: MinHash) -> LeanMinHash:
-    """LeanMinHash of a document's shingle hashes (an empty set gives the empty sketch)."""
-    minhash = template.copy()
-    minhash.update_batch(hashes.tolist())
-    return LeanMinHash(minhash)
+    """LeanMinHash of a document's uint64 shingle hashes (an empty set gives the empty sketch).
+
+    Bit-identical to `template.copy().update_batch(hashes.tolist())` under `affine64`, but on
+    the array itself: datasketch's batch update calls `hashfunc` once per hash in Python.
+    """
+    a, b = template.permutations
+    values = template.hashvalues
+    if hashes.size:
+        mixed = _fmix64(np.asarray(hashes, dtype=np.uint64)).reshape(-1, 1)
+        permuted = mixed * a  # one (hashes x num_perm) buffer, updated in place
+        permuted += b
+        values = np.minimum(values, permuted.min(axis=0))
+    return LeanMinHash(seed=template.seed, hashvalues=values, scheme=SCHEME)
 
 
 def band_hashes(hashvalues: np.ndarray, bands: int, rows: int) -> list[int]:
