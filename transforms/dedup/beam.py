@@ -157,7 +157,8 @@ class _StarEdges(beam.DoFn):
     def process(self, key_and_members):
         (band, _), members = key_and_members
         members = list(members)
-        if all(m[0] != THIS_RUN for m in members):
+        # Most buckets hold one document: no edge, nothing to check.
+        if len(members) < 2 or all(m[0] != THIS_RUN for m in members):
             return
         edges, dropped = bucket_edges(members, band, self._cap)
         if dropped:
