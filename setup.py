@@ -11,7 +11,7 @@ setuptools.setup(
     version="0.1.0",
     description="Apache Beam pipeline for Arabic, Persian and Dari news: decode, repair, "
                 "identify language, normalize, strip boilerplate, deduplicate, write Parquet.",
-    python_requires=">=3.10",
+    python_requires=">=3.11",  # boilerplate screens parse patterns with `re._parser` (3.11+)
     packages=["pipeline", "transforms", "transforms.dedup", "schemas", "configs"],
     package_data={
         "pipeline": ["sample/*", "sample/**/*"],
