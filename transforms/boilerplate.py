@@ -141,7 +141,12 @@ def _key_hash(key: str) -> int:
 
 def line_hash(line: str) -> int:
     """Stable 63-bit hash of a line's fold key (the unit of corpus-learned boilerplate)."""
-    return _key_hash(fold_key(line))
+    return _hash_of_letters(fold_letters(line))
+
+
+def _hash_of_letters(letters: str) -> int:
+    """`line_hash` of the line whose `fold_letters` is `letters`."""
+    return _key_hash(key_of_letters(letters))
 
 
 # --- punctuation and shape --------------------------------------------------------------------
@@ -185,23 +190,29 @@ def word_count(line: str) -> int:
     text = line.strip()
     if not text:
         return 0
-    if text[0] == "\u200c" or text[-1] == "\u200c" or _has_python_only_space(text):
+    if not _str_split_counts(text):
         return len(_WORD_SPLIT.split(text))
-    colons = len(_LETTER_COLON.findall(text)) if ":" in text or "：" in text else 0
-    return len(text.replace("\u200c", " ").split()) + colons
+    return len(text.replace("\u200c", " ").split()) + _letter_colons(text)
+
+
+def _str_split_counts(text: str) -> bool:
+    """Whether `str.split` at spaces and ZWNJs cuts the stripped, non-empty `text` as
+    `_WORD_SPLIT` does (colons between letters aside)."""
+    return text[0] != "\u200c" and text[-1] != "\u200c" and not _has_python_only_space(text)
+
+
+def _letter_colons(text: str) -> int:
+    return len(_LETTER_COLON.findall(text)) if ":" in text or "：" in text else 0
 
 
 def has_words(line: str, least: int) -> bool:
     """`word_count(line) >= least`, splitting off only the first `least` words of a paragraph
     (the threshold tests of lines nobody needs the count of)."""
     text = line.strip()
-    if not text or text[0] == "\u200c" or text[-1] == "\u200c" or _has_python_only_space(text):
+    if not text or not _str_split_counts(text):
         return word_count(text) >= least
     words = len(text.replace("\u200c", " ").split(maxsplit=least))  # min(count, least + 1)
-    if words >= least:
-        return True
-    colons = len(_LETTER_COLON.findall(text)) if ":" in text or "：" in text else 0
-    return words + colons >= least
+    return words >= least or words + _letter_colons(text) >= least
 
 
 # The shape tests below take the line's `word_count` from callers that already have it: counting
@@ -805,7 +816,7 @@ def classify_lines(lines: list[str], lang: str, state: BoilerplateState,
         if take_anywhere(i):
             continue
         if (site_common_lines and not is_shared_prose(lines[i], cfg, words[i])
-                and _key_hash(key_of_letters(letters[i])) in site_common_lines):
+                and _hash_of_letters(letters[i]) in site_common_lines):
             reasons[i] = "site_boilerplate"  # (hashed last: the costliest test)
 
     # The first paragraph may start with a share bar or byline that lost its line break.

@@ -98,7 +98,7 @@ class _CountDistinct(_SetUnion):
     and Beam's Dask runner does, silently: it recomputes a side input's upstream inside each
     consuming task, and a ParDo's output list there keeps what the earlier computation
     appended (every line was counted twice). One combine with lifting, as cheap as summing
-    ones; the set holds 64-bit keys of the documents of one site that share one line.
+    ones; the set holds 63-bit keys of the documents of one site that share one line.
     """
 
     def extract_output(self, accumulator):

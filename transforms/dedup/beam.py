@@ -132,8 +132,13 @@ def _exact_copies(exact_and_group):
     return [(representative, node_id(f.node)) for f in ordered[1:]]
 
 
+def _bucket_entries(node: Node, bands) -> list:
+    """((band, key), node) for each band key: the LSH buckets this document falls into."""
+    return [((band, shuffle_key(value)), node) for band, value in enumerate(bands)]
+
+
 def _band_entries(feature: Feature):
-    return [((band, shuffle_key(value)), feature.node) for band, value in enumerate(feature.bands)]
+    return _bucket_entries(feature.node, feature.bands)
 
 
 def _node_shingles(feature: Feature):
@@ -391,7 +396,7 @@ class _Assignments(beam.PTransform):
 
 def _earlier_bands(member):
     node, bands, _ = member
-    return [((band, shuffle_key(value)), node) for band, value in enumerate(bands)]
+    return _bucket_entries(node, bands)
 
 
 def _earlier_shingles(member):
