@@ -12,7 +12,7 @@ setuptools.setup(
     description="Apache Beam pipeline for Arabic, Persian and Dari news: decode, repair, "
                 "identify language, normalize, strip boilerplate, deduplicate, write Parquet.",
     python_requires=">=3.11",  # boilerplate screens parse patterns with `re._parser` (3.11+)
-    packages=["pipeline", "transforms", "transforms.dedup", "schemas", "configs"],
+    packages=["pipeline", "transforms", "transforms.dedup", "transforms.read", "schemas", "configs"],
     package_data={
         "pipeline": ["sample/*", "sample/**/*"],
         "transforms": ["data/*"],

@@ -20,7 +20,7 @@ from pipeline.graph import RunSpec, build_graph
 from pipeline.runners import run_pipeline
 from pipeline.report import build_report, print_summary, write_report
 from transforms.beam_steps import STEP_FAILED
-from transforms.read import expand_input, is_input_path
+from transforms.read import INPUT_FORMATS, expand_input, is_input_path
 from transforms.write import commit_staged
 
 SAMPLE_INPUT = Path(__file__).resolve().parent / "sample"
@@ -66,7 +66,7 @@ def _matched_inputs(pattern: str) -> tuple[int, int]:
         raise UsageError(f"cannot list --input {pattern!r}: {error}") from None
     inputs = sum(1 for path in paths if is_input_path(path))
     if not inputs:
-        raise UsageError(f"no .txt, .jsonl or .jsonl.gz file matches --input {pattern!r}")
+        raise UsageError(f"no input file ({', '.join(INPUT_FORMATS)}) matches --input {pattern!r}")
     return inputs, len(paths) - inputs
 
 

@@ -15,6 +15,7 @@ _DOCUMENT_FIELDS = [
     pa.field("url", pa.string()),
     pa.field("site", pa.string()),
     pa.field("published", pa.date32()),
+    pa.field("published_raw", pa.string()),   # the input's value when it is not a readable date
     pa.field("input_encoding", pa.string()),
     pa.field("lang_confidence", pa.float32()),
     pa.field("credited_source", pa.string()),

@@ -30,16 +30,20 @@ class Doc:
     """An article between reading and writing.
 
     `raw` keeps (the head of) the original bytes only so that a later rejection can still carry
-    them; `text` is the body with lines joined by "\\n".
+    them, `raw_truncated` says whether it is only the head; `text` is the body with lines joined
+    by "\\n".
     """
     id: str
     source: str
     raw: bytes = b""
+    raw_truncated: bool = False
     text: str = ""
     title: Optional[str] = None
     url: Optional[str] = None
     site: Optional[str] = None
     published: Optional[str] = None
+    # The input's publication value when it is not a date khabar reads (`published` is null).
+    published_raw: Optional[str] = None
     input_lang: Optional[str] = None
     input_encoding: Optional[str] = None
     lang: str = "und"
@@ -98,6 +102,7 @@ class Rejection:
     detail: str
     step: str
     raw: bytes = b""
+    raw_truncated: bool = False
     lang: Optional[str] = None
     removed_lines: tuple[RemovedLine, ...] = field(default=())
     source_order: tuple[str, int] = ("", 0)
@@ -107,5 +112,6 @@ class Rejection:
     @classmethod
     def of(cls, doc: Doc, reason: str, detail: str, step: str) -> "Rejection":
         return cls(id=doc.id, source=doc.source, reason=reason, detail=detail, step=step,
-                   raw=doc.raw, lang=doc.lang if doc.lang != "und" else None,
+                   raw=doc.raw, raw_truncated=doc.raw_truncated,
+                   lang=doc.lang if doc.lang != "und" else None,
                    removed_lines=doc.removed_lines, source_order=doc.source_order)

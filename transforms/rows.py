@@ -27,6 +27,7 @@ def doc_row(doc: Doc, run_date: str) -> OutputRow:
         "url": doc.url,
         "site": doc.site,
         "published": datetime.date.fromisoformat(doc.published) if doc.published else None,
+        "published_raw": doc.published_raw,
         "input_encoding": doc.input_encoding,
         "lang_confidence": doc.lang_confidence,
         "credited_source": doc.credited_source,
@@ -54,7 +55,7 @@ def rejection_row(rejection: Rejection, run_date: str) -> OutputRow:
         "step": rejection.step,
         "lang": rejection.lang,
         "raw": rejection.raw[:RAW_KEEP_BYTES],
-        "raw_truncated": len(rejection.raw) > RAW_KEEP_BYTES,
+        "raw_truncated": rejection.raw_truncated or len(rejection.raw) > RAW_KEEP_BYTES,
         "removed_lines": _removed(rejection.removed_lines),
         "run_date": datetime.date.fromisoformat(run_date),
     })
