@@ -66,7 +66,8 @@ def _matched_inputs(pattern: str) -> tuple[int, int]:
         raise UsageError(f"cannot list --input {pattern!r}: {error}") from None
     inputs = sum(1 for path in paths if is_input_path(path))
     if not inputs:
-        raise UsageError(f"no input file ({', '.join(INPUT_FORMATS)}) matches --input {pattern!r}")
+        raise UsageError(f"no input file matches --input {pattern!r} (input files end in "
+                         f"{', '.join(sorted(INPUT_FORMATS))})")
     return inputs, len(paths) - inputs
 
 

@@ -117,7 +117,7 @@ def test_rerun_of_the_same_date_replaces_its_partitions(sample_run, tmp_path):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--input", "/nonexistent/dir/*.txt"], "no .txt, .jsonl or .jsonl.gz file matches"),
+    (["--input", "/nonexistent/dir/*.txt"], "no input file matches --input"),
     (["--run_date", "2025-13-40"], "--run_date must be YYYY-MM-DD"),
     (["--set", "nope.key=1"], "unknown section"),
 ])

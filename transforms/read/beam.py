@@ -22,9 +22,9 @@ class _ReadFileDoFn(beam.DoFn):
         self._records = Metrics.counter(METRICS_NAMESPACE, "Read.records")
         self._unparsed_dates = Metrics.counter(METRICS_NAMESPACE, "Read.published_unparsed")
 
-    def process(self, listed: tuple[str, int]):
+    def process(self, listed: tuple[bytes, int]):
         path, size = listed
-        for item in read_file(path, self._cfg, size):
+        for item in read_file(path.decode("utf-8", "surrogateescape"), self._cfg, size):
             if isinstance(item, SourceManifest):
                 self._files.inc()
                 self._records.inc(item.records)
@@ -51,11 +51,13 @@ class ReadArticles(beam.PTransform):
                 | "ReadFile" >> beam.ParDo(_ReadFileDoFn(self._cfg)))
 
 
-def _match_inputs(pattern: str) -> Iterator[tuple[str, int]]:
-    """(path, size when listed) of every input file behind the pattern."""
+def _match_inputs(pattern: str) -> Iterator[tuple[bytes, int]]:
+    """(path, size when listed) of every input file behind the pattern. The path travels as
+    bytes: a file name that is not UTF-8 arrives from the OS with surrogate escapes, which
+    Beam's string coder cannot encode."""
     for metadata in FileSystems.match([pattern])[0].metadata_list:
         if is_input_path(metadata.path):
-            yield metadata.path, metadata.size_in_bytes
+            yield metadata.path.encode("utf-8", "surrogateescape"), metadata.size_in_bytes
 
 
 def expand_input(path: str) -> str:
