@@ -2,12 +2,18 @@
 
     .venv/bin/python benchmarks/bench_robustness.py                 # everything
     .venv/bin/python benchmarks/bench_robustness.py --skip-corpus   # no 30,000-record run
+    .venv/bin/python benchmarks/bench_robustness.py --skip-memory   # no 1 GB-line runs
     .venv/bin/python benchmarks/bench_robustness.py -- --direct_num_workers=2 ...  # Beam args
 
 - Bad-input kinds: the cases of `tests/test_bad_inputs.py` (labelled ids plus non-input files)
   and of the devkit robustness set (labelled ids, id-less bad inputs, ignored files).
 - Property examples: pytest with `--hypothesis-show-statistics` over every test file that uses
   `@given`, summing the passing examples hypothesis reports per test (all phases).
+- The bad-input suite run as a user runs it (`python -m pipeline` on the inputs of
+  `tests/test_bad_inputs.py`): exit code, and records in against documents + duplicates + rejected.
+- Memory for bad input: peak RSS of `python -m pipeline` on the bundled sample, then on the same
+  sample plus a small `.jsonl.gz` holding one 1 GB line and a sparse 1 GB `.txt`; the target is
+  at most the first run's RSS + 200 MB (both oversized records end as `too_large` rows).
 - Records in vs out: one pipeline run on the 30,000-record benchmark corpus of
   `benchmarks/build_bench_corpus.py` (the 6,000 real articles of `../shared/corpora` plus
   seeded perturbed copies), read from the run report: `inputs.records` against
@@ -22,10 +28,12 @@ import argparse
 import importlib.util
 import json
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
 import time
+import zlib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -36,6 +44,9 @@ RESULTS = ROOT / "benchmarks" / "results" / "robustness.json"
 CORPUS_RECORDS = 30_000
 RUN_DATE = "2025-01-15"
 PASSING = re.compile(r"(\d+) passing")
+SAMPLE = ROOT / "pipeline" / "sample"
+HUGE_LINE_BYTES = 1 << 30
+RSS_ALLOWANCE_MIB = 200
 
 
 def _load_module(path: Path, name: str):
@@ -49,10 +60,11 @@ def _load_module(path: Path, name: str):
 def bad_input_kinds() -> dict:
     """Counts of broken-input cases, per suite."""
     suite = _load_module(ROOT / "tests" / "test_bad_inputs.py", "test_bad_inputs")
+    from transforms.read import is_input_path
     with tempfile.TemporaryDirectory() as folder:
         suite.build_inputs(Path(folder))
         non_inputs = [p for p in Path(folder).rglob("*") if p.is_file()
-                      and not p.name.endswith((".txt", ".jsonl", ".jsonl.gz"))]
+                      and not is_input_path(p.name)]
     figures = {"tests/test_bad_inputs.py": {"labelled_ids": len(suite.EXPECTED),
                                             "non_input_files": len(non_inputs)}}
     if DEVKIT_ROBUSTNESS.exists():
@@ -63,6 +75,63 @@ def bad_input_kinds() -> dict:
     for counts in figures.values():
         counts["cases"] = sum(counts.values())
     return figures
+
+
+def run_khabar(inputs: Path, output: Path, log: Path) -> dict:
+    """`python -m pipeline` as a user runs it, measured by the pipeline benchmark's harness,
+    with the run report's records in and rows out."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from bench_pipeline import run_cli
+    measured = run_cli([sys.executable, "-m", "pipeline", "--input", str(inputs), "--output",
+                        str(output), "--run_date", RUN_DATE], log)
+    report = json.loads((output / "_reports" / f"{RUN_DATE}.json").read_text(encoding="utf-8"))
+    return {**measured, "exit_code": 0, "records_in": report["inputs"]["records"],
+            "rows_out": sum(report["outputs"].values()),
+            "rejected_per_reason": report["rejected_per_reason"]}
+
+
+def bad_input_run() -> dict:
+    """The bad-input suite's inputs through the command line: no crash, nothing lost."""
+    suite = _load_module(ROOT / "tests" / "test_bad_inputs.py", "test_bad_inputs")
+    with tempfile.TemporaryDirectory(prefix="khabar-bad-") as temp:
+        suite.build_inputs(Path(temp) / "in")
+        try:
+            result = run_khabar(Path(temp) / "in", Path(temp) / "out", Path(temp) / "log")
+        except RuntimeError as error:  # a non-zero exit is the crash this figure counts
+            return {"exit_code": 1, "crashed": True, "error": str(error)}
+    return {**result, "crashed": False, "equal": result["records_in"] == result["rows_out"]}
+
+
+def write_huge_line_gz(path: Path, line_bytes: int = HUGE_LINE_BYTES) -> None:
+    """One JSONL record whose text is `line_bytes` of Arabic-script words, gzip-compressed as
+    it is produced (never held whole)."""
+    block = ("خبر عاجل من العاصمة اليوم " * 2_600).encode("utf-8")[: 1 << 16]
+    deflate = zlib.compressobj(6, zlib.DEFLATED, 31)
+    with open(path, "wb") as out:
+        out.write(deflate.compress(b'{"id": "huge-line", "text": "'))
+        for _ in range(line_bytes // len(block)):
+            out.write(deflate.compress(block))
+        out.write(deflate.compress(b'"}\n') + deflate.flush())
+
+
+def oversized_input_memory() -> dict:
+    """Peak RSS of a normal run (the bundled sample) against the same run plus a 1 GB line in
+    a small .gz and a sparse 1 GB .txt."""
+    with tempfile.TemporaryDirectory(prefix="khabar-memory-") as temp:
+        normal, bad = Path(temp) / "normal", Path(temp) / "bad"
+        shutil.copytree(SAMPLE, normal)
+        shutil.copytree(SAMPLE, bad)
+        write_huge_line_gz(bad / "huge-line.jsonl.gz")
+        with open(bad / "huge-file.txt", "wb") as sparse:
+            sparse.truncate(HUGE_LINE_BYTES)
+        gz_bytes = (bad / "huge-line.jsonl.gz").stat().st_size
+        baseline = run_khabar(normal, Path(temp) / "out-normal", Path(temp) / "normal.log")
+        oversized = run_khabar(bad, Path(temp) / "out-bad", Path(temp) / "bad.log")
+    extra = round(oversized["peak_rss_mib"] - baseline["peak_rss_mib"], 1)
+    return {"normal_run": baseline, "with_oversized_inputs": oversized,
+            "huge_line_bytes": HUGE_LINE_BYTES, "huge_line_gz_bytes": gz_bytes,
+            "sparse_txt_bytes": HUGE_LINE_BYTES, "extra_rss_mib": extra,
+            "allowance_mib": RSS_ALLOWANCE_MIB, "within_allowance": extra <= RSS_ALLOWANCE_MIB}
 
 
 def property_test_files() -> list[Path]:
@@ -133,6 +202,19 @@ def print_table(results: dict) -> None:
     for suite, counts in results["bad_input_kinds"].items():
         rows.append((f"bad-input cases: {suite}", counts["cases"]))
     rows.append(("bad-input cases: total", results["bad_input_cases_total"]))
+    if bad := results.get("bad_input_run"):
+        rows.append(("bad-input suite run: crashed (exit code)",
+                     f"{bad['crashed']} ({bad['exit_code']})"))
+        if not bad["crashed"]:
+            rows.append(("bad-input suite run: records in / rows out",
+                         f"{bad['records_in']} / {bad['rows_out']}"))
+    if memory := results.get("oversized_input_memory"):
+        rows.append(("peak RSS MiB: normal run (bundled sample)",
+                     memory["normal_run"]["peak_rss_mib"]))
+        rows.append((f"peak RSS MiB: + 1 GB line in a {memory['huge_line_gz_bytes'] / 1e6:.1f} MB"
+                     " .gz + sparse 1 GB .txt", memory["with_oversized_inputs"]["peak_rss_mib"]))
+        rows.append((f"extra RSS MiB (target <= {memory['allowance_mib']})",
+                     memory["extra_rss_mib"]))
     examples = results["property_tests"]
     rows.append((f"property examples ({examples['tests']} tests, {examples['files']} files)",
                  examples["examples"]))
@@ -153,13 +235,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--skip-corpus", action="store_true",
                         help="keep the corpus figures of the last results file")
+    parser.add_argument("--skip-memory", action="store_true",
+                        help="keep the 1 GB-line memory figures of the last results file")
     parser.add_argument("beam_args", nargs="*", help="passed to the corpus run (after --)")
     args = parser.parse_args()
     previous = json.loads(RESULTS.read_text(encoding="utf-8")) if RESULTS.exists() else {}
     kinds = bad_input_kinds()
     results = {"bad_input_kinds": kinds,
                "bad_input_cases_total": sum(c["cases"] for c in kinds.values()),
+               "bad_input_run": bad_input_run(),
                "property_tests": property_examples()}
+    if args.skip_memory:
+        if "oversized_input_memory" in previous:
+            results["oversized_input_memory"] = previous["oversized_input_memory"]
+    else:
+        results["oversized_input_memory"] = oversized_input_memory()
     if args.skip_corpus:
         if "corpus" in previous:
             results["corpus"] = previous["corpus"]

@@ -111,17 +111,18 @@ def delimited_records(path: str, chunks: Iterable[bytes], cfg: ReadConfig,
         malformed.append(row)
         return "skip"
 
-    reader = pa_csv.open_csv(
-        io.BufferedReader(ChunkReader(prepend(first, utf8_chunks))),
-        read_options=pa_csv.ReadOptions(column_names=names, skip_rows=1, use_threads=False,
-                                        block_size=cfg.max_bytes + CHUNK_BYTES),
-        parse_options=pa_csv.ParseOptions(delimiter=delimiter, quote_char='"' if quoting else False,
-                                          newlines_in_values=quoting,
-                                          invalid_row_handler=keep_malformed),
-        convert_options=pa_csv.ConvertOptions(column_types={name: pa.binary() for name in names},
-                                              strings_can_be_null=False))
     skipped, number = set(), 1  # row 1 is the header
     try:
+        reader = pa_csv.open_csv(
+            io.BufferedReader(ChunkReader(prepend(first, utf8_chunks))),
+            read_options=pa_csv.ReadOptions(column_names=names, skip_rows=1, use_threads=False,
+                                            block_size=cfg.max_bytes + CHUNK_BYTES),
+            parse_options=pa_csv.ParseOptions(delimiter=delimiter,
+                                              quote_char='"' if quoting else False,
+                                              newlines_in_values=quoting,
+                                              invalid_row_handler=keep_malformed),
+            convert_options=pa_csv.ConvertOptions(
+                column_types={name: pa.binary() for name in names}, strings_can_be_null=False))
         for batch in reader:
             for row in malformed:
                 skipped.add(row.number)
