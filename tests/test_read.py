@@ -7,6 +7,8 @@ import os
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from transforms.model import Doc, Rejection
 from transforms.read import (ReadConfig, SourceManifest, expand_input, input_format,
@@ -298,3 +300,30 @@ def test_read_config_rejects_a_missing_text_field():
         ReadConfig(text_field="")
     with pytest.raises(ValueError):
         ReadConfig(title_field=3)
+
+
+def _cut(data: bytes, cuts: list[int]) -> list[bytes]:
+    points = sorted({min(c, len(data)) for c in cuts} | {0, len(data)})
+    return [data[a:b] for a, b in zip(points, points[1:])]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=400), st.lists(st.integers(0, 400), max_size=8),
+       st.integers(1, 60), st.integers(0, 20))
+def test_split_lines_accounts_for_every_byte_however_the_stream_is_cut(data, cuts, limit, keep):
+    lines = list(split_lines(_cut(data, cuts), max_bytes=limit, keep_bytes=keep))
+    *ended, tail = data.split(b"\n")
+    expected = [part + b"\n" for part in ended] + ([tail] if tail else [])
+    assert [line.size for line in lines] == [len(line) for line in expected]
+    assert [line.number for line in lines] == list(range(1, len(expected) + 1))
+    for line, original in zip(lines, expected):
+        assert line.complete == (len(original) <= limit)
+        assert line.data == (original if line.complete else original[:keep])
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.binary(max_size=3000), min_size=1, max_size=3),
+       st.lists(st.integers(0, 4000), max_size=6), st.integers(1, 4096))
+def test_gunzip_chunks_equals_gzip_however_the_stream_is_cut(members, cuts, chunk_bytes):
+    data = b"".join(gzip.compress(member, mtime=0) for member in members)
+    assert b"".join(gunzip_chunks(_cut(data, cuts), chunk_bytes)) == b"".join(members)
