@@ -7,7 +7,7 @@ read before the break: a bad file costs its own records, never the run.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterator, Union
+from typing import BinaryIO, Iterator, Union
 
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
@@ -49,26 +49,9 @@ def _records(path: str, source: str, cfg: ReadConfig, listed_size: int | None) -
     count = 0
     try:
         with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
-            if kind == "txt":
-                yield read_txt(source, handle, cfg, listed_size)
-                return
-            if kind == "parquet":
-                records = parquet_records(source, handle, cfg)
-            else:
-                counted = CountingReader(handle)
-                chunks = read_chunks(counted)
-                if path.lower().endswith(".gz"):
-                    chunks = gunzip_chunks(chunks)
-                records = (jsonl_records(source, chunks, cfg) if kind == "jsonl"
-                           else delimited_records(source, chunks, cfg, kind))
-            for record in records:
+            for record in _format_records(path, source, kind, handle, cfg, listed_size):
                 count += 1
                 yield record
-            if kind != "parquet" and listed_size is not None and counted.bytes_read < listed_size:
-                raise BrokenInput("truncated_input",
-                                  f"the file had {listed_size:,} bytes when listed but ended after "
-                                  f"{counted.bytes_read:,}: it shrank while it was read, and "
-                                  "the records past that point are lost")
     except BrokenInput as broken:
         yield _file_rejection(source, kind, broken.reason, broken.detail, count)
     except OSError as error:
@@ -78,6 +61,29 @@ def _records(path: str, source: str, cfg: ReadConfig, listed_size: int | None) -
         yield _file_rejection(source, kind, STEP_FAILED,
                               f"reading failed after {count:,} records: "
                               f"{type(error).__name__}: {error}", count)
+
+
+def _format_records(path: str, source: str, kind: str, handle: BinaryIO, cfg: ReadConfig,
+                    listed_size: int | None) -> Iterator[Record]:
+    if kind == "txt":
+        yield read_txt(source, handle, cfg, listed_size)
+        return
+    if kind == "parquet":  # needs random access to its footer, so it reads the handle itself
+        yield from parquet_records(source, handle, cfg)
+        return
+    counted = CountingReader(handle)
+    chunks = read_chunks(counted)
+    if path.lower().endswith(".gz"):
+        chunks = gunzip_chunks(chunks)
+    if kind == "jsonl":
+        yield from jsonl_records(source, chunks, cfg)
+    else:
+        yield from delimited_records(source, chunks, cfg, kind)
+    if listed_size is not None and counted.bytes_read < listed_size:
+        raise BrokenInput("truncated_input",
+                          f"the file had {listed_size:,} bytes when listed but ended after "
+                          f"{counted.bytes_read:,}: it shrank while it was read, and the records "
+                          "past that point are lost")
 
 
 def _file_rejection(source: str, kind: str, reason: str, detail: str, count: int) -> Rejection:
