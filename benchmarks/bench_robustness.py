@@ -77,13 +77,24 @@ def bad_input_kinds() -> dict:
     return figures
 
 
+# Linux carries a process's peak RSS across exec, so a child started by this (large) process
+# would report at least this process's RSS. A small launcher process starts the run instead.
+LAUNCHER = ("import os, subprocess, sys; child = subprocess.Popen(sys.argv[2:]); "
+            "_, status, usage = os.wait4(child.pid, 0); "
+            "open(sys.argv[1], 'w').write(str(usage.ru_maxrss)); "
+            "sys.exit(os.waitstatus_to_exitcode(status))")
+
+
 def run_khabar(inputs: Path, output: Path, log: Path) -> dict:
-    """`python -m pipeline` as a user runs it, measured by the pipeline benchmark's harness,
-    with the run report's records in and rows out."""
+    """`python -m pipeline` as a user runs it: wall and CPU seconds, peak RSS of the run's own
+    process (through `LAUNCHER`), and the run report's records in and rows out."""
     sys.path.insert(0, str(ROOT / "benchmarks"))
     from bench_pipeline import run_cli
-    measured = run_cli([sys.executable, "-m", "pipeline", "--input", str(inputs), "--output",
-                        str(output), "--run_date", RUN_DATE], log)
+    rss_file = log.with_suffix(".maxrss")
+    measured = run_cli([sys.executable, "-c", LAUNCHER, str(rss_file), sys.executable, "-m",
+                        "pipeline", "--input", str(inputs), "--output", str(output),
+                        "--run_date", RUN_DATE], log)
+    measured["peak_rss_mib"] = round(int(rss_file.read_text()) / 1024, 1)
     report = json.loads((output / "_reports" / f"{RUN_DATE}.json").read_text(encoding="utf-8"))
     return {**measured, "exit_code": 0, "records_in": report["inputs"]["records"],
             "rows_out": sum(report["outputs"].values()),
