@@ -40,8 +40,9 @@ def test_records_pickle_to_equal_records_with_every_field_set():
 
     from transforms.model import Doc, Rejection, RemovedLine
 
-    values = {"raw": b"\x00raw", "text": "متن", "title": "عنوان", "url": "u", "site": "s",
-              "published": "2025-01-01", "input_lang": "fa", "input_encoding": "cp1256",
+    values = {"raw": b"\x00raw", "raw_truncated": True, "text": "متن", "title": "عنوان",
+              "url": "u", "site": "s", "published": "2025-01-01", "published_raw": "dirooz",
+              "input_lang": "fa", "input_encoding": "cp1256",
               "lang": "fa", "lang_confidence": 0.5, "credited_source": "مهر",
               "title_from_text": True, "repairs": ("a",),
               "removed_lines": (RemovedLine("خط", "byline"),), "source_order": ("p", 3),

@@ -46,9 +46,8 @@ def normalize_published(value: Any) -> tuple[str | None, str | None]:
     Reads dates and datetimes (Parquet), ISO 8601 dates and datetimes with or without a zone
     (`2025-07-01`, `2025-07-01T10:00:00+03:30`, `2025-07-01 02:47:32`, also with `/` or `.`),
     and RFC 2822 (`Tue, 01 Jul 2025 10:00:00 +0000`, as RSS feeds write them); Solar Hijri and
-    Hijri dates (`1404/04/10`) are kept raw. The date is the
-    calendar date as written: a zone is not converted, because the publisher's own date is the
-    one its readers saw.
+    Hijri dates (`1404/04/10`) are kept raw. The date is the calendar date as written: a zone is
+    not converted, because the publisher's own date is the one its readers saw.
     """
     if value is None:
         return None, None
