@@ -31,7 +31,7 @@ from typing import Callable, Iterator
 
 from apache_beam.io.filesystems import FileSystems
 
-from pipeline.outputlock import output_lock
+from pipeline.outputlock import OutputBusy, output_lock
 
 STAGING_FOLDER = "_staging"
 JOURNAL = "_commit.json"
@@ -249,6 +249,22 @@ def writer_of(output: str, purpose: str, wait_seconds: float,
         for repair in recover(output):
             say(repair)
         yield
+
+
+def recover_for_reader(output: str, say: Callable[[str], None]) -> None:
+    """What `report` does before it reads: repair the root when no run holds it. A live holder
+    repairs it itself, and a root this process cannot lock (read-only) is read as it is."""
+    if _is_local(output) and not os.path.isdir(output):
+        return
+    try:
+        with writer_of(output, "report", 0, say):
+            pass
+    except OutputBusy as busy:
+        say(f"{busy.holder.describe()} is writing {output}; reading the dates committed so far")
+    except OSError:
+        if pending := pending_commit(output):
+            say(f"cannot lock {output}; its interrupted commit of {pending} waits for the next "
+                "run")
 
 
 @contextlib.contextmanager

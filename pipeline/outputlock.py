@@ -35,6 +35,10 @@ UNKNOWN_START = -1
 class OutputBusy(Exception):
     """Another live run holds the output root; the message is one line for the user."""
 
+    def __init__(self, message: str, holder: "Holder"):
+        super().__init__(message)
+        self.holder = holder
+
 
 @dataclass(frozen=True)
 class Holder:
@@ -159,7 +163,7 @@ def output_lock(output: str, purpose: str, wait_seconds: float,
             break
         waited = time.monotonic() - started
         if waited >= wait_seconds:
-            raise OutputBusy(_busy_message(output, holder, waited, path))
+            raise OutputBusy(_busy_message(output, holder, waited, path), holder)
         if not announced:
             say(f"waiting up to {wait_seconds:.0f} s for {output}: locked by {holder.describe()}")
             announced = True
