@@ -282,6 +282,7 @@ def staged_run(output: str, run_date: str) -> Iterator[tuple[str, str]]:
             plan = _journal(output)
             if plan is None or plan.run_id != run_id:
                 _delete_tree(staging)
+                _delete_folder_if_empty(FileSystems.join(output, STAGING_FOLDER))
         raise
 
 

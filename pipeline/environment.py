@@ -8,10 +8,13 @@ and what to do; anything else is not an environment failure and is left to propa
 """
 from __future__ import annotations
 
+import contextlib
 import errno
+import logging
 import os
 import re
 from dataclasses import dataclass
+from typing import Iterator
 
 # errno -> (what happened, what the user does about it)
 CAUSES = {
@@ -30,6 +33,7 @@ CAUSES = {
 # data's (a rejected row), not the output's.
 WHERE_IT_MATTERS = (errno.ENOENT, errno.EACCES, errno.EPERM)
 LOST = ("the output folder disappeared during the run", "check what removed or unmounted it")
+BEAM_STEP_LOGGER = "apache_beam.runners.common"  # logs a failing bundle's traceback, then raises
 ERRNO_TEXT = re.compile(r"\[Errno (\d+)\] ([^:'\n\]]+)(?:: '([^'\n]*)')?")
 
 
@@ -92,3 +96,27 @@ def diagnose(error: BaseException, output: str) -> EnvironmentFailure | None:
         if _is_environmental(code, filename, output):
             return EnvironmentFailure(code, strerror, filename)
     return None
+
+
+class _DropEnvironmentTracebacks(logging.Filter):
+    def __init__(self, output: str):
+        super().__init__()
+        self._output = output
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        return error is None or diagnose(error, self._output) is None
+
+
+@contextlib.contextmanager
+def one_line_environment_failures(output: str) -> Iterator[None]:
+    """While the block runs, Beam does not log the traceback of a step that failed for an
+    environment reason: the driver reports that failure in one line. In-process runners only;
+    worker processes log on their own."""
+    quiet = _DropEnvironmentTracebacks(output)
+    logger = logging.getLogger(BEAM_STEP_LOGGER)
+    logger.addFilter(quiet)
+    try:
+        yield
+    finally:
+        logger.removeFilter(quiet)

@@ -17,7 +17,7 @@ from apache_beam.io.filesystems import FileSystems
 from pipeline.commit import (REPORTS_FOLDER, commit, files_under, pending_commit, plan_commit,
                              staged_files_per_dataset, staged_run, writer_of)
 from pipeline.config import ConfigError, load_config
-from pipeline.environment import diagnose
+from pipeline.environment import diagnose, one_line_environment_failures
 from pipeline.graph import RunSpec, build_graph
 from pipeline.outputlock import OutputBusy
 from pipeline.runners import run_pipeline
@@ -102,7 +102,8 @@ def run(argv: list[str] | None = None) -> int:
              skipped_files, pattern)
     try:
         with writer_of(args.output, f"run of {run_date}", config.output.lock_wait_seconds,
-                       _say), staged_run(args.output, run_date) as (staging, run_id):
+                       _say), staged_run(args.output, run_date) as (staging, run_id), \
+                one_line_environment_failures(args.output):
             earlier_index = earlier_index_files(args.output, run_date)
             LOG.info("deduplicating against %d index files of earlier dates", len(earlier_index))
             spec = RunSpec(input_pattern=pattern, staging_root=staging, run_date=run_date,
