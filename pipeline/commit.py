@@ -94,9 +94,8 @@ def _relative(path: str, root: str) -> str:
 
 
 def files_under(root: str) -> list[str]:
-    """Every file below `root`, relative to it, sorted; none when `root` does not exist."""
-    if not FileSystems.exists(root):
-        return []
+    """Every file below `root`, relative to it, sorted; none when `root` does not exist.
+    (`FileSystems.exists` cannot tell: on object stores it is False for a folder.)"""
     matched = FileSystems.match([FileSystems.join(root, "**")])[0].metadata_list
     return sorted(_relative(m.path, root) for m in matched)
 
@@ -107,8 +106,12 @@ def _make_parent(path: str) -> None:
 
 
 def _delete_tree(path: str) -> None:
-    if FileSystems.exists(path):
-        FileSystems.delete([path if _is_local(path) else path.rstrip("/") + "/"])
+    """A local folder at once; on an object store every object under the prefix."""
+    if _is_local(path):
+        if os.path.exists(path):
+            FileSystems.delete([path])
+    elif files := files_under(path):
+        FileSystems.delete([_join(path, relative) for relative in files])
 
 
 def _delete_folder_if_empty(folder: str) -> None:

@@ -4,7 +4,8 @@
 The commit is content-agnostic, so these tests commit small hand-made Parquet files; the kill
 tests run the real commit code in a child process held at each named step by the test-only
 pause hook of `pipeline/commit.py`, SIGKILL it there, and let `recover` (as every command does
-first) repair the root.
+first) repair the root. Each test runs on a local root and on `flatstore://`, an object store
+with the semantics of gs:// and s3:// (`tests/objectstore.py`), through the same FileSystems calls.
 """
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from objectstore import local_path, url
 from pipeline.commit import (JOURNAL, PAUSE_AT_ENV, PAUSE_FILE_ENV, STAGING_FOLDER, commit,
                              new_run_id, plan_commit, recover, staging_folder)
 
@@ -70,56 +72,67 @@ def visible(output: Path) -> dict:
     return seen
 
 
-def prepared_root(tmp_path: Path) -> tuple[Path, str, str]:
+def files_left(folder: Path) -> list[Path]:
+    """Files only: an object store leaves no folders, its local stand-in leaves empty ones."""
+    return [path for path in folder.rglob("*") if path.is_file()]
+
+
+@pytest.fixture(params=["local", "objectstore"])
+def root_of(request):
+    """Path -> the output root string that khabar is given."""
+    return str if request.param == "local" else url
+
+
+def prepared_root(tmp_path: Path, root_of) -> tuple[Path, str, str, str]:
     """An output root with DAY0 and the old DAY1 committed, and a new DAY1 run staged."""
     output = tmp_path / "out"
     put(output, {**EARLIER_DAY, **OLD_RUN})
     run_id = new_run_id()
-    staging = staging_folder(str(output), DAY1, run_id)
-    put(Path(staging), NEW_RUN)
-    return output, staging, run_id
+    staging = staging_folder(root_of(output), DAY1, run_id)
+    put(Path(local_path(staging)), NEW_RUN)
+    return output, root_of(output), staging, run_id
 
 
-def test_commit_switches_the_date_and_leaves_other_dates_alone(tmp_path):
-    output, staging, run_id = prepared_root(tmp_path)
-    plan = plan_commit(str(output), staging, run_id, DAY1)
+def test_commit_switches_the_date_and_leaves_other_dates_alone(tmp_path, root_of):
+    output, root, staging, run_id = prepared_root(tmp_path, root_of)
+    plan = plan_commit(root, staging, run_id, DAY1)
     assert plan.publish[-1][1] == f"_reports/{DAY1}.json"  # the report goes last
     assert set(plan.retire) == {f"documents/lang=fa/date={DAY1}/part-0000{n}.parquet"
                                 for n in (0, 1)}
-    commit(str(output), plan)
+    commit(root, plan)
     assert visible(output) == {**EARLIER_DAY, **NEW_RUN}
-    assert not (output / STAGING_FOLDER).exists() and not (output / JOURNAL).exists()
-    assert not (output / "documents" / "lang=fa").exists()
+    assert not files_left(output / STAGING_FOLDER) and not (output / JOURNAL).exists()
 
 
-def test_a_run_with_no_rows_for_a_dataset_clears_that_date(tmp_path):
-    output, _, _ = prepared_root(tmp_path)
+def test_a_run_with_no_rows_for_a_dataset_clears_that_date(tmp_path, root_of):
+    output, root, _, _ = prepared_root(tmp_path, root_of)
+    recover(root)  # the run staged there never committed
     run_id = new_run_id()
-    staging = staging_folder(str(output), DAY1, run_id)
-    put(Path(staging), {f"_reports/{DAY1}.json": "empty"})
-    commit(str(output), plan_commit(str(output), staging, run_id, DAY1))
+    staging = staging_folder(root, DAY1, run_id)
+    put(Path(local_path(staging)), {f"_reports/{DAY1}.json": "empty"})
+    commit(root, plan_commit(root, staging, run_id, DAY1))
     assert visible(output) == {**EARLIER_DAY, f"_reports/{DAY1}.json": "empty"}
 
 
-def test_recover_removes_what_dead_runs_staged(tmp_path):
-    output, staging, _ = prepared_root(tmp_path)
-    repairs = recover(str(output))
-    assert len(repairs) == 1 and os.path.basename(staging) in repairs[0]
+def test_recover_removes_what_dead_runs_staged(tmp_path, root_of):
+    output, root, staging, _ = prepared_root(tmp_path, root_of)
+    repairs = recover(root)
+    assert len(repairs) == 1 and staging.rsplit("/", 1)[1] in repairs[0]
     assert visible(output) == {**EARLIER_DAY, **OLD_RUN}
-    assert not (output / STAGING_FOLDER).exists()
-    assert recover(str(output)) == []
+    assert not files_left(output / STAGING_FOLDER)
+    assert recover(root) == []
 
 
-def _commit_paused_at(step: str, output: Path, staging: str, run_id: str, flag: Path) -> None:
+def _commit_paused_at(step: str, root: str, staging: str, run_id: str, flag: Path) -> None:
     os.environ.update({PAUSE_AT_ENV: step, PAUSE_FILE_ENV: str(flag)})
-    commit(str(output), plan_commit(str(output), staging, run_id, DAY1))
+    commit(root, plan_commit(root, staging, run_id, DAY1))
 
 
-def commit_killed_at(step: str, output: Path, staging: str, run_id: str, flag: Path) -> None:
+def commit_killed_at(step: str, root: str, staging: str, run_id: str, flag: Path) -> None:
     """Runs the commit in a forked child process (no second start-up of Beam), waits until it
     pauses at `step`, and SIGKILLs it there."""
     child = multiprocessing.get_context("fork").Process(
-        target=_commit_paused_at, args=(step, output, staging, run_id, flag))
+        target=_commit_paused_at, args=(step, root, staging, run_id, flag))
     child.start()
     deadline = time.monotonic() + PAUSE_TIMEOUT
     while not flag.exists() and child.is_alive() and time.monotonic() < deadline:
@@ -131,20 +144,21 @@ def commit_killed_at(step: str, output: Path, staging: str, run_id: str, flag: P
 
 
 @pytest.mark.parametrize("step", STEPS)
-def test_a_commit_killed_at_any_step_leaves_the_old_or_the_new_date_whole(tmp_path, step):
-    output, staging, run_id = prepared_root(tmp_path)
-    commit_killed_at(step, output, staging, run_id, tmp_path / "paused")
-    repairs = recover(str(output))
+def test_a_commit_killed_at_any_step_leaves_the_old_or_the_new_date_whole(tmp_path, root_of,
+                                                                           step):
+    output, root, staging, run_id = prepared_root(tmp_path, root_of)
+    commit_killed_at(step, root, staging, run_id, tmp_path / "paused")
+    repairs = recover(root)
     journaled = step != "staged"
     assert visible(output) == {**EARLIER_DAY, **(NEW_RUN if journaled else OLD_RUN)}
     assert len(repairs) == 1
     assert ("finished the interrupted commit" if journaled else "never committed") in repairs[0]
-    assert not (output / STAGING_FOLDER).exists() and not (output / JOURNAL).exists()
+    assert not files_left(output / STAGING_FOLDER) and not (output / JOURNAL).exists()
 
 
 def test_the_report_command_finishes_an_interrupted_commit_first(tmp_path):
-    output, staging, run_id = prepared_root(tmp_path)
-    commit_killed_at("publish-2", output, staging, run_id, tmp_path / "paused")
+    output, root, staging, run_id = prepared_root(tmp_path, str)
+    commit_killed_at("publish-2", root, staging, run_id, tmp_path / "paused")
     report = subprocess.run([sys.executable, "-m", "pipeline", "report", str(output),
                              "--html", str(tmp_path / "summary.html")],
                             cwd=ROOT, capture_output=True, text=True)
