@@ -164,7 +164,7 @@ def plan_commit(output: str, staging: str, run_id: str, run_date: str) -> Commit
                       tuple((f"{staging_relative}/{path}", path) for path in staged), retire)
 
 
-def _write_journal(output: str, plan: CommitPlan) -> None:
+def write_journal(output: str, plan: CommitPlan) -> None:
     """Written beside its final name and renamed: a journal is there whole or not at all."""
     journal = FileSystems.join(output, JOURNAL)
     temporary = f"{journal}.{plan.run_id}.tmp"
@@ -173,8 +173,10 @@ def _write_journal(output: str, plan: CommitPlan) -> None:
     FileSystems.rename([temporary], [journal])
 
 
-def _finish(output: str, plan: CommitPlan) -> None:
-    """Carries a journaled commit to its end; every step is skipped once it is done."""
+def switch(output: str, plan: CommitPlan) -> None:
+    """Renames the staged files into place, then deletes the retired ones: readers can see a
+    mix of the old and the new files of the date only while this runs. Each step is skipped
+    once done, so a journaled switch can be redone from anywhere."""
     for number, (staged, committed) in enumerate(plan.publish, 1):
         source, target = _join(output, staged), _join(output, committed)
         if FileSystems.exists(source):
@@ -186,6 +188,10 @@ def _finish(output: str, plan: CommitPlan) -> None:
         if FileSystems.exists(path):
             FileSystems.delete([path])
         pause_point(f"retire-{number}")
+
+
+def clean_up(output: str, plan: CommitPlan) -> None:
+    """After the switch: emptied partition folders, the staging folder, then the journal."""
     for dataset in DATED_DATASETS:
         _remove_empty_folders(FileSystems.join(output, dataset))
     _delete_tree(_join(output, plan.staging))
@@ -206,9 +212,10 @@ def staged_files_per_dataset(staging: str) -> dict[str, int]:
 def commit(output: str, plan: CommitPlan) -> None:
     """Switches the plan's date from its committed files to its staged ones."""
     pause_point("staged")
-    _write_journal(output, plan)
+    write_journal(output, plan)
     pause_point("journal")
-    _finish(output, plan)
+    switch(output, plan)
+    clean_up(output, plan)
 
 
 def _staging_runs(output: str) -> list[str]:
@@ -228,7 +235,8 @@ def recover(output: str) -> list[str]:
     journal = FileSystems.join(output, JOURNAL)
     plan = _journal(output)
     if plan is not None:
-        _finish(output, plan)
+        switch(output, plan)
+        clean_up(output, plan)
         repairs.append(f"finished the interrupted commit of {plan.run_date} "
                        f"(run {plan.run_id}): that date now holds that run's output")
     for stray in FileSystems.match([f"{journal}.*.tmp"])[0].metadata_list:
