@@ -27,11 +27,13 @@ CAUSES = {
     errno.ESTALE: ("the output filesystem went away (stale handle)", "remount it"),
     errno.ENOTCONN: ("the output filesystem is disconnected", "remount it"),
     errno.ENODEV: ("the output filesystem went away", "remount it"),
+    errno.ENOTDIR: ("the output path runs through a file", "pick another --output"),
+    errno.EEXIST: ("the output path is a file, not a folder", "pick another --output"),
 }
 # Errors that are the environment's fault only inside the output root: a missing folder there
 # means the root was deleted or unmounted under the run; a missing or forbidden input file is the
 # data's (a rejected row), not the output's.
-WHERE_IT_MATTERS = (errno.ENOENT, errno.EACCES, errno.EPERM)
+WHERE_IT_MATTERS = (errno.ENOENT, errno.EACCES, errno.EPERM, errno.ENOTDIR, errno.EEXIST)
 LOST = ("the output folder disappeared during the run", "check what removed or unmounted it")
 BEAM_STEP_LOGGER = "apache_beam.runners.common"  # logs a failing bundle's traceback, then raises
 ERRNO_TEXT = re.compile(r"\[Errno (\d+)\] ([^:'\n\]]+)(?:: '([^'\n]*)')?")
