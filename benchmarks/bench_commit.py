@@ -105,11 +105,17 @@ def date_states(output: Path) -> dict[str, dict]:
     return states
 
 
+def verdict(seen, old, new) -> str:
+    if seen == old == new:
+        return "untouched"
+    return "new" if seen == new else "old" if seen == old else "fewer"
+
+
 def verdicts(output: Path, old: dict, new: dict) -> dict[str, str]:
-    """Per date: 'old', 'new' (the serial run's), or 'fewer' when it is neither."""
+    """Per date: 'untouched' (no run was to change it), 'old', 'new' (the serial run's), or
+    'fewer' when it is neither."""
     seen = date_states(output)
-    return {date: ("new" if seen.get(date) == new.get(date) else
-                   "old" if seen.get(date) == old.get(date) else "fewer")
+    return {date: verdict(seen.get(date), old.get(date), new.get(date))
             for date in sorted(set(old) | set(new))}
 
 

@@ -102,7 +102,7 @@ def _read_holder(fd: int) -> Holder | None:
     try:
         return Holder(**json.loads(raw))
     except (ValueError, TypeError):
-        return Holder(-1, "unknown", "unknown", "an unreadable lock file")
+        return None  # cut short by a crash mid-write: it names nobody
 
 
 def _write_holder(fd: int, holder: Holder | None) -> None:
@@ -110,6 +110,13 @@ def _write_holder(fd: int, holder: Holder | None) -> None:
     if holder is not None:
         os.pwrite(fd, json.dumps(asdict(holder)).encode("utf-8"), 0)
         os.fsync(fd)
+
+
+def _still_at(fd: int, path: str) -> bool:
+    try:
+        return os.fstat(fd).st_ino == os.stat(path).st_ino
+    except FileNotFoundError:
+        return False
 
 
 def _try_lock(path: str, me: Holder) -> tuple[int | None, Holder | None]:
@@ -122,8 +129,9 @@ def _try_lock(path: str, me: Holder) -> tuple[int | None, Holder | None]:
         os.close(fd)
         return None, holder or Holder(-1, "unknown", "unknown", "a run starting up")
     try:
-        if os.fstat(fd).st_ino != os.stat(path).st_ino:  # the file was replaced meanwhile
-            raise FileNotFoundError(path)
+        if not _still_at(fd, path):  # deleted or replaced by hand meanwhile: lock the new one
+            os.close(fd)
+            return _try_lock(path, me)
         previous = _read_holder(fd)
         if previous is not None and previous.is_running_here():
             os.close(fd)
@@ -155,10 +163,7 @@ def output_lock(output: str, purpose: str, wait_seconds: float,
     started = time.monotonic()
     announced = False
     while True:
-        try:
-            fd, holder = _try_lock(path, me)
-        except FileNotFoundError:
-            continue
+        fd, holder = _try_lock(path, me)
         if fd is not None:
             break
         waited = time.monotonic() - started

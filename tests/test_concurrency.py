@@ -1,7 +1,7 @@
 """Overlapping runs into one output root, through `python -m pipeline` as a scheduler starts them.
 
-Run A (day 1) is held in the middle of its commit by the test-only pause hook. A run B of the
-same date that may not wait is refused with one line naming A and leaves A's staging alone. A run
+Run A (day 1) is held in the middle of its commit by the test-only pause hook; `report` reads
+meanwhile without waiting for it. A run B of the same date that may not wait is refused with one line naming A and leaves A's staging alone. A run
 C of day 2 that may wait starts while A is held, waits, and after A's commit deduplicates against
 A's day 1 (it listed the earlier index only once it held the lock). A rerun D of day 1 is then
 SIGKILLed in the middle of its commit; the `report` command that follows finishes it.
@@ -72,6 +72,9 @@ def overlap(tmp_path_factory):
         staged_by_first = sorted((output / STAGING_FOLDER).iterdir())
         refused = subprocess.run(command(day1, output, DAY1, 0), cwd=ROOT, capture_output=True,
                                  text=True, timeout=RUN_TIMEOUT)
+        reader = subprocess.run([sys.executable, "-m", "pipeline", "report", str(output),
+                                 "--html", str(root / "summary.html")], cwd=ROOT,
+                                capture_output=True, text=True, timeout=RUN_TIMEOUT)
         second_log = root / "c.log"
         waiting = start(command(day2, output, DAY2, RUN_TIMEOUT), second_log)
         wait_for(lambda: "waiting up to" in second_log.read_text(), waiting, "run C waiting")
@@ -83,7 +86,7 @@ def overlap(tmp_path_factory):
         for process in (first, locals().get("waiting")):
             if process is not None and process.poll() is None:
                 process.kill()
-    return {"root": root, "output": output, "day1": day1, "refused": refused,
+    return {"root": root, "output": output, "day1": day1, "refused": refused, "reader": reader,
             "first_exit": first_exit, "second_exit": second_exit, "flag": flag,
             "staged_by_first": staged_by_first, "staged_while_held": staged_while_held,
             "first_pid": first.pid, "second_log": second_log}
@@ -97,6 +100,14 @@ def test_a_second_run_that_may_not_wait_is_refused_in_one_line(overlap):
     assert lines[0].startswith(f"khabar: {overlap['output']} is locked by pid "
                                f"{overlap['first_pid']} on ")
     assert f"run of {DAY1}" in lines[0]
+
+
+def test_report_does_not_wait_for_a_live_run(overlap):
+    reader = overlap["reader"]
+    lines = [line for line in reader.stderr.splitlines() if line.startswith("khabar: ")]
+    assert reader.returncode == 0 and len(lines) == 1, reader.stderr
+    assert lines[0].startswith(f"khabar: pid {overlap['first_pid']} on ")
+    assert lines[0].endswith(f"is writing {overlap['output']}; reading the dates committed so far")
 
 
 def test_no_run_deletes_what_another_run_staged(overlap):

@@ -38,7 +38,8 @@ def test_a_waiting_writer_gets_the_lock_when_the_holder_lets_go(tmp_path):
 
     holder = threading.Thread(target=hold)
     holder.start()
-    while not os.path.getsize(lock_path(str(tmp_path))):
+    lock = lock_path(str(tmp_path))
+    while not (os.path.exists(lock) and os.path.getsize(lock)):
         time.sleep(0.01)
     threading.Timer(0.5, released.set).start()
     started = time.monotonic()
