@@ -19,10 +19,12 @@ from typing import Iterator
 # errno -> (what happened, what the user does about it)
 CAUSES = {
     errno.ENOSPC: ("the output filesystem is full", "free space on it"),
-    errno.EDQUOT: ("the disk quota of the output filesystem is used up", "free space or raise the quota"),
+    errno.EDQUOT: ("the disk quota of the output filesystem is used up",
+                   "free space or raise the quota"),
     errno.EACCES: ("permission denied on the output", "give this user write access to it"),
     errno.EPERM: ("permission denied on the output", "give this user write access to it"),
-    errno.EROFS: ("the output filesystem is read-only", "remount it read-write or pick another --output"),
+    errno.EROFS: ("the output filesystem is read-only",
+                  "remount it read-write or pick another --output"),
     errno.EIO: ("an I/O error on the output filesystem", "check the disk or the mount"),
     errno.ESTALE: ("the output filesystem went away (stale handle)", "remount it"),
     errno.ENOTCONN: ("the output filesystem is disconnected", "remount it"),
@@ -42,13 +44,13 @@ ERRNO_TEXT = re.compile(r"\[Errno (\d+)\] ([^:'\n\]]+)(?:: '([^'\n]*)')?")
 @dataclass(frozen=True)
 class EnvironmentFailure:
     """One OS error that stopped the run, with where it struck."""
-    errno: int
+    code: int
     strerror: str
     filename: str | None
 
     def message(self, output: str, pending_date: str | None) -> str:
         """One line: what happened, where, what to do, and what became of the output."""
-        cause, remedy = CAUSES.get(self.errno, LOST)
+        cause, remedy = CAUSES.get(self.code, LOST)
         where = f" at {self.filename}" if self.filename else ""
         outcome = (f"the next khabar command on {output} finishes the commit of {pending_date}"
                    if pending_date else "committed dates are unchanged")

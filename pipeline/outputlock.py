@@ -144,9 +144,10 @@ def _try_lock(path: str, me: Holder) -> tuple[int | None, Holder | None]:
 
 
 def _busy_message(output: str, holder: Holder, waited: float, path: str) -> str:
-    hint = (f"if that run is no longer running, delete {path}" if holder.host != socket.gethostname()
+    elsewhere = holder.host != socket.gethostname()
+    hint = (f"if that run is no longer running, delete {path}" if elsewhere
             else "try again later or raise output.lock_wait_seconds")
-    return (f"{output} is locked by {holder.describe()}; waited {waited:.0f} s; {hint}")
+    return f"{output} is locked by {holder.describe()}; waited {waited:.0f} s; {hint}"
 
 
 @contextlib.contextmanager

@@ -1,9 +1,10 @@
 """Overlapping runs into one output root, through `python -m pipeline` as a scheduler starts them.
 
 Run A (day 1) is held in the middle of its commit by the test-only pause hook; `report` reads
-meanwhile without waiting for it. A run B of the same date that may not wait is refused with one line naming A and leaves A's staging alone. A run
-C of day 2 that may wait starts while A is held, waits, and after A's commit deduplicates against
-A's day 1 (it listed the earlier index only once it held the lock). A rerun D of day 1 is then
+meanwhile without waiting for it. A run B of the same date that may not wait is refused with one
+line naming A and leaves A's staging alone. A run C of day 2 that may wait starts while A is
+held, waits, and after A's commit deduplicates against A's day 1 (it listed the earlier index
+only once it held the lock). A rerun D of day 1 is then
 SIGKILLed in the middle of its commit; the `report` command that follows finishes it.
 """
 from __future__ import annotations
