@@ -231,12 +231,11 @@ def killed_at(work: Path, base: Path, corpus, step: str, keep_staging: Path | No
 def kill_matrix(work: Path, base: Path, corpus, old: dict) -> tuple[list[dict], Path]:
     new = serial_states(work, base, corpus, [("a", D1)])
     template = work / "staged-template"
-    output, _ = killed_at(work, base, corpus, "journal", keep_staging=template)
-    plan = CommitPlan.from_json((output / JOURNAL).read_text(encoding="utf-8"))
+    at_journal, _ = killed_at(work, base, corpus, "journal", keep_staging=template)
+    plan = CommitPlan.from_json((at_journal / JOURNAL).read_text(encoding="utf-8"))
     cells = []
     for step in commit_steps(plan):
-        if step != "journal":
-            output, _ = killed_at(work, base, corpus, step)
+        output = at_journal if step == "journal" else killed_at(work, base, corpus, step)[0]
         report = subprocess.run([sys.executable, "-m", "pipeline", "report", str(output),
                                  "--html", str(output.parent / "summary.html")], cwd=REPO,
                                 capture_output=True, text=True, timeout=RUN_TIMEOUT)
