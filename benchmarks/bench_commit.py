@@ -143,6 +143,8 @@ def old_root(work: Path, corpus: dict[str, Path]) -> Path:
 def serial_states(work: Path, base: Path, corpus, runs: list[tuple[str, str]]) -> dict:
     """The committed state after the given (input, date) runs one after another."""
     root = work / f"serial-{'-'.join(f'{name}{date}' for name, date in runs)}"
+    if root.exists():  # the same runs were made for an earlier cell
+        return date_states(root)
     shutil.copytree(base, root)
     for name, date in runs:
         if finish(command(corpus[name], root, date), root.with_suffix(".log")):
