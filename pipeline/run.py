@@ -8,23 +8,24 @@ from __future__ import annotations
 import argparse
 import datetime
 import logging
-import shutil
 import sys
 import time
 from pathlib import Path
 
 from apache_beam.io.filesystems import FileSystems
 
+from pipeline.commit import (REPORTS_FOLDER, commit, files_under, pending_commit, plan_commit,
+                             staged_files_per_dataset, staged_run, writer_of)
 from pipeline.config import ConfigError, load_config
+from pipeline.environment import diagnose, one_line_environment_failures
 from pipeline.graph import RunSpec, build_graph
+from pipeline.outputlock import OutputBusy
 from pipeline.runners import run_pipeline
 from pipeline.report import build_report, print_summary, write_report
 from transforms.beam_steps import STEP_FAILED
 from transforms.read import INPUT_FORMATS, expand_input, is_input_path
-from transforms.write import commit_staged
 
 SAMPLE_INPUT = Path(__file__).resolve().parent / "sample"
-DATASETS = ("documents", "duplicates", "rejected", "index", "_inputs")
 LOG = logging.getLogger("khabar")
 
 
@@ -71,26 +72,19 @@ def _matched_inputs(pattern: str) -> tuple[int, int]:
     return inputs, len(paths) - inputs
 
 
-def _prepare_output(output: str, run_date: str) -> str:
-    """Creates the output root and a clean staging folder; returns the staging folder."""
-    staging = Path(output) / "_staging" / run_date
-    try:
-        if staging.exists():
-            shutil.rmtree(staging)  # left by an interrupted run of this date
-        staging.mkdir(parents=True)
-        (staging / ".writable").touch()
-    except OSError as error:
-        raise UsageError(f"cannot write to --output {output!r}: {error.strerror}") from None
-    return str(staging)
-
-
 def earlier_index_files(output: str, run_date: str) -> tuple[str, ...]:
     """Index files of the dates before this one. A rerun ignores its own date's old entries,
     and a rerun of an old date is not matched against later dates (earlier documents always
-    win the kept choice, so later ones would turn this date's documents into duplicates)."""
-    index_root = Path(output) / "index"
-    return tuple(sorted(str(path) for path in index_root.glob("date=*/*.parquet")
-                        if path.parent.name[len("date="):] < run_date))
+    win the kept choice, so later ones would turn this date's documents into duplicates).
+    Listed under the output's lock, after any interrupted commit was finished: every date
+    committed before this run took the lock is here whole."""
+    index_root = FileSystems.join(output, "index")
+    return tuple(FileSystems.join(index_root, *path.split("/")) for path in files_under(index_root)
+                 if path.endswith(".parquet") and path.split("/")[0][len("date="):] < run_date)
+
+
+def _say(line: str) -> None:
+    print(f"khabar: {line}", file=sys.stderr)
 
 
 def run(argv: list[str] | None = None) -> int:
@@ -101,36 +95,51 @@ def run(argv: list[str] | None = None) -> int:
         config = load_config(args.config, args.overrides)
         pattern = expand_input(args.input)
         input_files, skipped_files = _matched_inputs(pattern)
-        staging = _prepare_output(args.output, run_date)
     except (UsageError, ConfigError) as error:
         print(f"khabar: {error}", file=sys.stderr)
         return 2
 
     LOG.info("run %s: %d input files (%d other files skipped) from %s", run_date, input_files,
              skipped_files, pattern)
-    earlier_index = earlier_index_files(args.output, run_date)
-    LOG.info("deduplicating against %d index files of earlier dates", len(earlier_index))
-    spec = RunSpec(input_pattern=pattern, staging_root=staging, run_date=run_date,
-                   earlier_index_files=earlier_index)
-    result = run_pipeline(beam_args, lambda pipeline: build_graph(pipeline, spec, config))
-    LOG.info("pipeline finished; committing %s", run_date)
+    try:
+        with writer_of(args.output, f"run of {run_date}", config.output.lock_wait_seconds,
+                       _say), staged_run(args.output, run_date) as (staging, run_id), \
+                one_line_environment_failures(args.output):
+            earlier_index = earlier_index_files(args.output, run_date)
+            LOG.info("deduplicating against %d index files of earlier dates", len(earlier_index))
+            spec = RunSpec(input_pattern=pattern, staging_root=staging, run_date=run_date,
+                           earlier_index_files=earlier_index)
+            result = run_pipeline(beam_args, lambda pipeline: build_graph(pipeline, spec, config))
+            LOG.info("pipeline finished; checking and committing %s", run_date)
+            report = build_report(staging, run_date, config=config, result=result,
+                                  input_files=input_files, skipped_files=skipped_files,
+                                  committed_files=staged_files_per_dataset(staging),
+                                  seconds=time.time() - started,
+                                  argv=argv if argv is not None else sys.argv[1:])
+            write_report(staging, run_date, report)
+            if not report["invariant"]["holds"]:
+                _say(f"{report['invariant']['message']}; {run_date} was not committed (its "
+                     f"previous output stays), the run's output is in {staging} until the next "
+                     "run")
+                return 3
+            commit(args.output, plan_commit(args.output, staging, run_id, run_date))
+    except OutputBusy as error:
+        _say(str(error))
+        return 2
+    except Exception as error:
+        failure = diagnose(error, args.output)
+        if failure is None:
+            raise
+        _say(failure.message(args.output, pending_commit(args.output)))
+        return 2
 
-    committed = commit_staged(staging, args.output, DATASETS, run_date)
-    report = build_report(args.output, run_date, config=config, result=result,
-                          input_files=input_files, skipped_files=skipped_files,
-                          committed_files=committed, seconds=time.time() - started,
-                          argv=argv if argv is not None else sys.argv[1:])
-    report_path = write_report(args.output, run_date, report)
-    shutil.rmtree(Path(args.output) / "_staging", ignore_errors=True)
-    print_summary(report, args.output, report_path)
+    print_summary(report, args.output, FileSystems.join(args.output, REPORTS_FOLDER,
+                                                        f"{run_date}.json"))
     failed = report["rejected_per_reason"].get(STEP_FAILED, 0)
     if failed:
         print(f"khabar: warning: {failed} documents were rejected because a step raised an "
               f"error (reason '{STEP_FAILED}'); see rejected/date={run_date}/ for details",
               file=sys.stderr)
-    if not report["invariant"]["holds"]:
-        print(f"khabar: {report['invariant']['message']}", file=sys.stderr)
-        return 3
     return 0
 
 

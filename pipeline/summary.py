@@ -22,6 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
 
+from pipeline.commit import recover_for_reader
 from schemas import SCHEMAS
 
 DOC_DATASETS = ("documents", "duplicates")
@@ -584,6 +585,7 @@ def main(argv: list[str]) -> int:
                         help="where to write the HTML page (default: OUTPUT/_reports/summary.html)")
     parser.add_argument("--date", type=_date, default=None, help="summarize one run date only")
     args = parser.parse_args(argv)
+    recover_for_reader(args.output, lambda line: print(f"khabar: {line}", file=sys.stderr))
     try:
         summary = summarize(args.output, args.date)
     except NoOutput as error:

@@ -1,11 +1,11 @@
-"""Lossless hive-partitioned Parquet: staged by the pipeline, committed by the driver.
+"""Lossless hive-partitioned Parquet, written into the run's private staging folder.
 
 Rows are keyed by (dataset, partition, shard = crc32(id) % shards) and each group is written as
 one zstd Parquet file into a staging folder, sorted by id, under a name that depends only on its
 key: a retried bundle overwrites its own file, and the same input always gives the same files.
-After the pipeline has finished, `commit_staged` swaps the run date's partitions in, replacing
-what an earlier run of that date wrote (dynamic partition overwrite). Readers never see a
-half-written partition: until the commit they see the previous run's files.
+After the pipeline has finished, the driver's journaled commit (`pipeline/commit.py`) renames
+the staged files into place, replacing what an earlier run of that date wrote (dynamic partition
+overwrite).
 
 This shape avoids `fileio.WriteToFiles` (its local rename silently leaves rows in a temp folder
 when the partition folder does not exist), tagged outputs and `finish_bundle` output, so it also
@@ -17,7 +17,6 @@ import datetime
 import os
 import zlib
 from dataclasses import dataclass
-from typing import Iterable
 
 import apache_beam as beam
 import pyarrow as pa
@@ -32,8 +31,14 @@ PARQUET_COMPRESSION = "zstd"
 
 @dataclass(frozen=True)
 class OutputConfig:
-    """How output files are cut: at most `shards` files per partition."""
+    """How output files are cut (at most `shards` files per partition), and how long a run
+    waits for another run to release the output root before it gives up (exit 2)."""
     shards: int = 2
+    lock_wait_seconds: float = 300.0
+
+    def __post_init__(self):
+        if self.lock_wait_seconds < 0:
+            raise ValueError(f"lock_wait_seconds must be >= 0, got {self.lock_wait_seconds}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,49 +108,6 @@ class WriteStaged(beam.PTransform):
                                  out.row))
                 | "GroupByFile" >> beam.GroupByKey()
                 | "WriteFile" >> beam.ParDo(_WriteGroupDoFn(self._staging_root, self._schemas)))
-
-
-def _files_under(root: str) -> list[str]:
-    matched = FileSystems.match([FileSystems.join(root, "**")])[0].metadata_list
-    return sorted(m.path for m in matched if m.path.endswith(".parquet"))
-
-
-def _date_partition_files(dataset_root: str, run_date: str) -> list[str]:
-    return [path for path in _files_under(dataset_root)
-            if f"/date={run_date}/" in path.replace("\\", "/")]
-
-
-def _remove_empty_dirs(root: str) -> None:
-    if "://" in root or not os.path.isdir(root):
-        return
-    for folder, _, _ in sorted(os.walk(root), key=lambda walk: -len(walk[0])):
-        if folder != root and not os.listdir(folder):
-            os.rmdir(folder)
-
-
-def commit_staged(staging_root: str, output_root: str, datasets: Iterable[str],
-                  run_date: str) -> dict[str, int]:
-    """Replace `run_date`'s partitions of each dataset with the staged files.
-
-    Returns the number of files committed per dataset. Earlier dates are never touched.
-    """
-    committed = {}
-    for dataset in datasets:
-        dataset_root = FileSystems.join(output_root, dataset)
-        stale = _date_partition_files(dataset_root, run_date)
-        if stale:
-            FileSystems.delete(stale)
-        staged_root = FileSystems.join(staging_root, dataset)
-        staged = _files_under(staged_root) if FileSystems.exists(staged_root) else []
-        targets = [FileSystems.join(dataset_root, os.path.relpath(path, staged_root))
-                   for path in staged]
-        for target in targets:
-            _make_dirs(os.path.dirname(target))
-        if staged:
-            FileSystems.rename(staged, targets)
-        _remove_empty_dirs(dataset_root)
-        committed[dataset] = len(targets)
-    return committed
 
 
 def as_date(value: str | None) -> datetime.date | None:
