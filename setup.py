@@ -40,5 +40,5 @@ setuptools.setup(
         "bench": ["arabic-reshaper", "python-bidi", "nltk", "flashtext", "datatrove==0.10.1",
                   "dask[distributed]>=2024.4.2"],
     },
-    entry_points={"console_scripts": ["khabar=pipeline.run:main"]},
+    entry_points={"console_scripts": ["khabar=pipeline.cli:main"]},
 )

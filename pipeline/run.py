@@ -1,12 +1,11 @@
-"""`python -m pipeline`: parse arguments, run the graph, commit the output, check, report.
+"""One batch run: check the arguments, run the graph, commit the output, check, report.
 
-Arguments khabar does not know are Beam's own (`--runner`, `--direct_num_workers`, ...) and pass
-straight through to `PipelineOptions` (see `pipeline/runners.py` for the default runner).
+Arguments are parsed and checked in `pipeline/cli.py`; Beam's own options (`--runner`,
+`--direct_num_workers`, ...) pass through to `PipelineOptions` (see `pipeline/runners.py` for
+the default runner).
 """
 from __future__ import annotations
 
-import argparse
-import datetime
 import logging
 import shutil
 import sys
@@ -15,6 +14,7 @@ from pathlib import Path
 
 from apache_beam.io.filesystems import FileSystems
 
+from pipeline.cli import SAMPLE_INPUT, UsageError, parse_args
 from pipeline.config import ConfigError, load_config
 from pipeline.graph import RunSpec, build_graph
 from pipeline.runners import run_pipeline
@@ -23,39 +23,8 @@ from transforms.beam_steps import STEP_FAILED
 from transforms.read import expand_input, is_input_path
 from transforms.write import commit_staged
 
-SAMPLE_INPUT = Path(__file__).resolve().parent / "sample"
 DATASETS = ("documents", "duplicates", "rejected", "index", "_inputs")
 LOG = logging.getLogger("khabar")
-
-
-class UsageError(Exception):
-    """The run cannot start; the message is one line for the user (exit code 2)."""
-
-
-def parse_args(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
-    parser = argparse.ArgumentParser(
-        prog="python -m pipeline",
-        description="Clean, deduplicate and write Arabic-script news as partitioned Parquet. "
-                    "Unknown options are passed to Apache Beam.")
-    parser.add_argument("--input", default=str(SAMPLE_INPUT),
-                        help="a directory (read recursively), a glob or one file "
-                             "(default: the bundled sample)")
-    parser.add_argument("--output", default="output", help="output root (default: ./output)")
-    parser.add_argument("--run_date", default=None,
-                        help="logical date of this batch, YYYY-MM-DD (default: today, UTC)")
-    parser.add_argument("--config", default=None, help="YAML config (default: configs/default.yaml)")
-    parser.add_argument("--set", dest="overrides", action="append", default=[],
-                        metavar="SECTION.KEY=VALUE", help="override one config value")
-    return parser.parse_known_args(argv)
-
-
-def _run_date(value: str | None) -> str:
-    if value is None:
-        return datetime.datetime.now(datetime.timezone.utc).date().isoformat()
-    try:
-        return datetime.date.fromisoformat(value).isoformat()
-    except ValueError:
-        raise UsageError(f"--run_date must be YYYY-MM-DD, got {value!r}") from None
 
 
 def _matched_inputs(pattern: str) -> tuple[int, int]:
@@ -93,10 +62,10 @@ def earlier_index_files(output: str, run_date: str) -> tuple[str, ...]:
 
 
 def run(argv: list[str] | None = None) -> int:
-    args, beam_args = parse_args(sys.argv[1:] if argv is None else argv)
     started = time.time()
     try:
-        run_date = _run_date(args.run_date)
+        args, beam_args = parse_args(sys.argv[1:] if argv is None else argv)
+        run_date = args.run_date
         config = load_config(args.config, args.overrides)
         pattern = expand_input(args.input)
         input_files, skipped_files = _matched_inputs(pattern)
@@ -132,8 +101,3 @@ def run(argv: list[str] | None = None) -> int:
         return 3
     return 0
 
-
-def main() -> None:
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    LOG.setLevel(logging.INFO)
-    sys.exit(run())

@@ -16,7 +16,7 @@ def test_overrides_are_typed_by_yaml(tmp_path):
 
 @pytest.mark.parametrize("text, message", [
     ("nonsense: {}\n", "unknown config section"),
-    ("read:\n  max_byte: 3\n", "unknown key(s) in section 'read': max_byte"),
+    ("read:\n  max_byte: 3\n", "unknown key 'max_byte' in section 'read' (did you mean max_bytes?)"),
     ("read: [\n", "not valid YAML"),
     ("- a\n", "must be a mapping"),
 ])

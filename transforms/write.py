@@ -35,6 +35,10 @@ class OutputConfig:
     """How output files are cut: at most `shards` files per partition."""
     shards: int = 2
 
+    def __post_init__(self):
+        if self.shards < 1:
+            raise ValueError(f"output.shards must be >= 1, got {self.shards}")
+
 
 @dataclass(frozen=True, slots=True)
 class OutputRow:
