@@ -137,6 +137,7 @@ def _did_you_mean(typed: str, known: list[str]) -> str:
 # ----------------------------------------------------------------------------- logging
 
 PROGRESS_LOGGER = "khabar.progress"
+PROGRESS_MARK = "khabar progress"  # starts each worker's progress line (pipeline/progress.py)
 
 
 class _ConsoleFilter(logging.Filter):
@@ -151,7 +152,10 @@ class _ConsoleFilter(logging.Filter):
             return False  # per-bundle counts: read by the progress display, not for people
         if record.name == "khabar" or record.name.startswith("khabar."):
             return True
-        return self._verbose or record.levelno >= logging.ERROR
+        if record.levelno >= logging.ERROR:
+            return True
+        # A multi-process worker's progress lines arrive as Beam's forwarded log entries.
+        return self._verbose and PROGRESS_MARK not in record.getMessage()
 
 
 class _ConsoleFormatter(logging.Formatter):

@@ -17,6 +17,7 @@ from apache_beam.io.filesystems import FileSystems
 from pipeline.cli import SAMPLE_INPUT, UsageError, parse_args
 from pipeline.config import ConfigError, load_config
 from pipeline.graph import RunSpec, build_graph
+from pipeline.progress import ProgressDisplay
 from pipeline.runners import run_pipeline
 from pipeline.report import build_report, print_summary, write_report
 from transforms.beam_steps import STEP_FAILED
@@ -79,8 +80,9 @@ def run(argv: list[str] | None = None) -> int:
     earlier_index = earlier_index_files(args.output, run_date)
     LOG.info("deduplicating against %d index files of earlier dates", len(earlier_index))
     spec = RunSpec(input_pattern=pattern, staging_root=staging, run_date=run_date,
-                   earlier_index_files=earlier_index)
-    result = run_pipeline(beam_args, lambda pipeline: build_graph(pipeline, spec, config))
+                   earlier_index_files=earlier_index, progress=args.progress)
+    with ProgressDisplay(sys.stderr, enabled=args.progress):
+        result = run_pipeline(beam_args, lambda pipeline: build_graph(pipeline, spec, config))
     LOG.info("pipeline finished; committing %s", run_date)
 
     committed = commit_staged(staging, args.output, DATASETS, run_date)
