@@ -16,16 +16,15 @@ import sys
 from pathlib import Path
 
 SAMPLE_INPUT = Path(__file__).resolve().parent / "sample"
-SUBCOMMANDS = {"report": "summarize an output root: counts, reasons, clusters, an HTML page"}
+SUBCOMMANDS = {"report": "summarize an output root: counts, reasons, clusters, an HTML page\n"
+                         "              (python -m pipeline report --help)"}
 USAGE = """python -m pipeline [--input PATH] [--output DIR] [--run_date YYYY-MM-DD]
                           [--config FILE] [--set SECTION.KEY=VALUE ...] [-v] [--no_progress]
                           [Beam options]
        python -m pipeline report OUTPUT [--date YYYY-MM-DD] [--html FILE]"""
 EPILOG = """commands:
   (none)      run one batch: read, clean, deduplicate, write Parquet under --output
-  report      summarize an output root: counts, reasons, clusters, an HTML page
-              (python -m pipeline report --help)
-
+""" + "".join(f"  {name:<12}{what}\n" for name, what in SUBCOMMANDS.items()) + """
 Any other --option must be an Apache Beam pipeline option (--runner, --direct_num_workers,
 --direct_running_mode, ...); an option neither khabar nor Beam knows stops the run.
 Exit codes: 0 done, 2 bad arguments or unusable config/input/output, 3 records lost."""
@@ -36,7 +35,7 @@ class UsageError(Exception):
     """The run cannot start; the message is one line for the user (exit code 2)."""
 
 
-class _Parser(argparse.ArgumentParser):
+class ArgumentParser(argparse.ArgumentParser):
     """argparse that raises `UsageError` instead of printing usage and exiting."""
 
     def error(self, message: str):
@@ -55,24 +54,25 @@ def today() -> str:
 
 
 def run_parser() -> argparse.ArgumentParser:
-    parser = _Parser(
+    parser = ArgumentParser(
         prog="python -m pipeline", usage=USAGE, epilog=EPILOG, allow_abbrev=False,
         formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Clean, deduplicate and write Arabic-script news as partitioned Parquet.")
-    parser.add_argument("--input", default=str(SAMPLE_INPUT),
+    parser.add_argument("--input", default=str(SAMPLE_INPUT), metavar="PATH",
                         help="a directory (read recursively), a glob or one file "
                              "(default: the bundled sample)")
-    parser.add_argument("--output", default="output", help="output root (default: ./output)")
-    parser.add_argument("--run_date", type=_run_date, default=None,
+    parser.add_argument("--output", default="output", metavar="DIR", help="output root (default: ./output)")
+    parser.add_argument("--run_date", type=_run_date, default=None, metavar="YYYY-MM-DD",
                         help="logical date of this batch, YYYY-MM-DD (default: today, UTC)")
-    parser.add_argument("--config", default=None,
+    parser.add_argument("--config", default=None, metavar="FILE",
                         help="YAML config (default: configs/default.yaml)")
     parser.add_argument("--set", dest="overrides", action="append", default=[],
                         metavar="SECTION.KEY=VALUE", help="override one config value")
     parser.add_argument("-v", "--verbose", action="store_true",
                         help="also show Apache Beam's and other libraries' logs")
     parser.add_argument("--no_progress", dest="progress", action="store_false",
-                        help="no progress display (a bar on a terminal, else a line every 30 s)")
+                        help="no progress display (by default a bar on a terminal, else a "
+                             "line every 30 s) and no counting steps in the graph")
     return parser
 
 
@@ -129,8 +129,9 @@ def check_beam_args(beam_args: list[str], khabar_options: list[str]) -> None:
 
 def _did_you_mean(typed: str, known: list[str]) -> str:
     """' (did you mean --run_date?)'; the underscore spelling of a hyphenated name first."""
-    exact = [k for k in known if k == typed.replace("-", "_").replace("__", "--", 1)]
-    close = exact or difflib.get_close_matches(typed, known, n=1, cutoff=0.7)
+    underscored = "--" + typed.lstrip("-").replace("-", "_")
+    close = ([underscored] if underscored in known else
+             difflib.get_close_matches(typed, known, n=1, cutoff=0.7))
     return f" (did you mean {close[0]}?)" if close else ""
 
 

@@ -58,7 +58,9 @@ class Config:
         return {name: dataclasses.asdict(section) for name, section in self.sections.items()}
 
 
-def _build_section(name: str, values: dict) -> Any:
+def _build_section(name: str, values: Any) -> Any:
+    if not isinstance(values, dict):
+        raise ConfigError(f"section '{name}' must be a mapping of keys, got {values!r}")
     cls = _section_class(name)
     hints = typing.get_type_hints(cls)
     checked = {key: _checked_value(name, key, value, hints) for key, value in values.items()}
@@ -121,7 +123,7 @@ def _describe(kind: Any) -> str:
         return "null"
     if typing.get_origin(kind) is tuple:
         item = typing.get_args(kind)[:1]
-        return f"a list of {_describe(item[0])[2:]}s" if item else "a list"
+        return f"a list of {_describe(item[0]).split(' ', 1)[-1]}s" if item else "a list"
     return {int: "an integer", float: "a number", bool: "true or false",
             str: "a string"}.get(kind, getattr(kind, "__name__", str(kind)))
 
@@ -170,8 +172,11 @@ def _apply_override(data: dict, override: str) -> None:
         _checked_value(section, name, value, typing.get_type_hints(_section_class(section)))
     except ConfigError as error:
         raise ConfigError(f"--set {override}: {error}") from None
-    if not isinstance(data.get(section), dict):
+    if data.get(section) is None:
         data[section] = {}
+    if not isinstance(data[section], dict):
+        raise ConfigError(f"section '{section}' must be a mapping of keys, "
+                          f"got {data[section]!r}")
     data[section][name] = value
 
 
@@ -184,4 +189,5 @@ def load_config(path: str | Path | None = None, overrides: list[str] = ()) -> Co
                           f"(known: {', '.join(sorted(SECTIONS))})")
     for override in overrides:
         _apply_override(data, override)
-    return Config({name: _build_section(name, data.get(name) or {}) for name in SECTIONS})
+    return Config({name: _build_section(name, {} if data.get(name) is None else data[name])
+                   for name in SECTIONS})

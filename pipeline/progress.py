@@ -167,13 +167,11 @@ class ProgressDisplay:
             with self._lock:
                 now = time.monotonic()
                 if self._terminal:
-                    width = shutil.get_terminal_size().columns
-                    line = "\r\033[K" + progress_bar(self._tally, now, width)
+                    bar = progress_bar(self._tally, now, shutil.get_terminal_size().columns)
                 else:
-                    line = None
                     text = progress_text(self._tally, now)
-            if line is not None:
-                self._stream.write(line)
+            if self._terminal:
+                self._stream.write("\r\033[K" + bar)
                 self._stream.flush()
             else:
                 logging.getLogger("khabar").info("progress: %s", text)

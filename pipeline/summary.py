@@ -22,6 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
 
+from pipeline.cli import ArgumentParser, UsageError
 from schemas import SCHEMAS
 
 DOC_DATASETS = ("documents", "duplicates")
@@ -582,7 +583,7 @@ def _date(value: str) -> str:
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         prog="python -m pipeline report",
         description="Summarize the khabar output in OUTPUT: counts in the terminal, charts in "
                     "a self-contained HTML page.")
@@ -590,10 +591,10 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--html", default=None,
                         help="where to write the HTML page (default: OUTPUT/_reports/summary.html)")
     parser.add_argument("--date", type=_date, default=None, help="summarize one run date only")
-    args = parser.parse_args(argv)
     try:
+        args = parser.parse_args(argv)
         summary = summarize(args.output, args.date)
-    except NoOutput as error:
+    except (UsageError, NoOutput) as error:
         print(f"khabar: {error}", file=sys.stderr)
         return 2
     page = Path(args.html) if args.html else Path(args.output) / "_reports" / "summary.html"
