@@ -28,7 +28,6 @@ EPILOG = """commands:
 Any other --option must be an Apache Beam pipeline option (--runner, --direct_num_workers,
 --direct_running_mode, ...); an option neither khabar nor Beam knows stops the run.
 Exit codes: 0 done, 2 bad arguments or unusable config/input/output, 3 records lost."""
-LOG = logging.getLogger("khabar")
 
 
 class UsageError(Exception):
@@ -110,11 +109,14 @@ def _raise_usage(message: str):
 
 
 def check_beam_args(beam_args: list[str], khabar_options: list[str]) -> None:
-    """Stops at the first argument that no Beam option takes, or a Beam option's bad value."""
+    """Stops at the first argument that no Beam option takes, a Beam option's bad value, or a
+    `--runner` that Beam would not find."""
     if not beam_args:
         return
     parser = beam_parser(beam_args)
-    _, unknown = parser.parse_known_args(beam_args)
+    known, unknown = parser.parse_known_args(beam_args)
+    if known.runner is not None:
+        check_runner(known.runner)
     if not unknown:
         return
     first = unknown[0]
@@ -125,6 +127,23 @@ def check_beam_args(beam_args: list[str], khabar_options: list[str]) -> None:
     hint = _did_you_mean(name, khabar_options + _option_strings(parser))
     raise UsageError(f"unknown option {name}{hint}: neither khabar nor Beam has it "
                      f"(python -m pipeline --help)")
+
+
+def check_runner(name: str) -> None:
+    """A runner name as Beam resolves it (`create_runner`): a known runner's class name, any
+    case, with or without "Runner", or a dotted class path; khabar adds `dask`."""
+    from apache_beam.options.pipeline_options import StandardOptions
+
+    from pipeline.runners import DASK_RUNNER_NAMES
+    known = [path.rsplit(".", 1)[-1] for path in StandardOptions.ALL_KNOWN_RUNNERS]
+    lowered = {k.lower() for k in known}
+    if ("." in name or name in DASK_RUNNER_NAMES or name.lower() in lowered
+            or f"{name.lower()}runner" in lowered):
+        return
+    short = [k.removesuffix("Runner") for k in known]
+    hint = _did_you_mean(name, short + known + list(DASK_RUNNER_NAMES[:2]))
+    raise UsageError(f"unknown --runner {name!r}{hint}: a Beam runner ({', '.join(short)}), "
+                     f"dask, or a runner's class path")
 
 
 def _did_you_mean(typed: str, known: list[str]) -> str:

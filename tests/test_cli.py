@@ -37,12 +37,15 @@ def seeds(folder: Path) -> Path:
 @pytest.fixture(scope="module")
 def recrawled(tmp_path_factory):
     """Day 1: the five seeds. Day 2: the same ids again, four unchanged and one whose text is
-    now another article's (an id kept on day 1 is a duplicate, whatever its similarity)."""
+    now another article's plus a line (an id kept on day 1 is a duplicate, whatever its
+    similarity; not an exact copy, which would follow the copy it repeats)."""
     root = tmp_path_factory.mktemp("recrawl")
     day1 = seeds(root / "day1")
     day2 = seeds(root / "day2")
     changed = "000_189b450469c21532.txt"
-    shutil.copy(SAMPLE / "002_aaad3a3370a53648.txt", day2 / changed)
+    other = (SAMPLE / "002_aaad3a3370a53648.txt").read_bytes()
+    (day2 / changed).write_bytes(other + "\nوأضاف المتحدث أن المحادثات ستستمر الأسبوع المقبل في جنيف.\n"
+                                 .encode("utf-8"))
     output = root / "out"
     for inputs, date in ((day1, DAY1), (day2, DAY2)):
         done = khabar("--input", str(inputs), "--output", str(output), "--run_date", date,
@@ -97,6 +100,7 @@ USAGE_ERRORS = [  # (arguments, message, run in a subprocess as well)
     (["--set", "repair.legacy_encodings=cp1256"], "must be a list of strings", False),
     (["--config", "bad.yaml"], "bad.yaml line 3, column 2 is not valid YAML", True),
     (["--run_date", "2026-02-30"], "--run_date: must be YYYY-MM-DD", False),
+    (["--runner=Flnk"], "unknown --runner 'Flnk' (did you mean Flink?)", False),
 ]
 
 
