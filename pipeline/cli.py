@@ -60,7 +60,8 @@ def run_parser() -> argparse.ArgumentParser:
     parser.add_argument("--input", default=str(SAMPLE_INPUT), metavar="PATH",
                         help="a directory (read recursively), a glob or one file "
                              "(default: the bundled sample)")
-    parser.add_argument("--output", default="output", metavar="DIR", help="output root (default: ./output)")
+    parser.add_argument("--output", default="output", metavar="DIR",
+                        help="output root (default: ./output)")
     parser.add_argument("--run_date", type=_run_date, default=None, metavar="YYYY-MM-DD",
                         help="logical date of this batch, YYYY-MM-DD (default: today, UTC)")
     parser.add_argument("--config", default=None, metavar="FILE",

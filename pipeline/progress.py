@@ -134,7 +134,7 @@ class _TallyHandler(logging.Handler):
 
 
 class ProgressDisplay:
-    """`with ProgressDisplay(sys.stderr): run()`: a bar on a terminal, else a log line every 30 s."""
+    """`with ProgressDisplay(sys.stderr): run()`: a bar on a terminal, else a line every 30 s."""
 
     def __init__(self, stream: TextIO, enabled: bool = True):
         self._stream = stream

@@ -44,8 +44,8 @@ def recrawled(tmp_path_factory):
     day2 = seeds(root / "day2")
     changed = "000_189b450469c21532.txt"
     other = (SAMPLE / "002_aaad3a3370a53648.txt").read_bytes()
-    (day2 / changed).write_bytes(other + "\nوأضاف المتحدث أن المحادثات ستستمر الأسبوع المقبل في جنيف.\n"
-                                 .encode("utf-8"))
+    added = "\nوأضاف المتحدث أن المحادثات ستستمر الأسبوع المقبل في جنيف.\n"
+    (day2 / changed).write_bytes(other + added.encode("utf-8"))
     output = root / "out"
     for inputs, date in ((day1, DAY1), (day2, DAY2)):
         done = khabar("--input", str(inputs), "--output", str(output), "--run_date", date,
