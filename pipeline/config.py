@@ -143,16 +143,37 @@ def _read_yaml(path: Path) -> dict:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except OSError as error:
         raise ConfigError(f"cannot read config {path}: {error.strerror}") from None
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark
-        where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise ConfigError(f"config {path}{where} is not valid YAML: "
-                          f"{error.problem or error.context}") from None
     except yaml.YAMLError as error:
-        raise ConfigError(f"config {path} is not valid YAML: {error}") from None
+        raise ConfigError(f"config {path}{_yaml_problem(error)}") from None
     if not isinstance(data, dict):
         raise ConfigError(f"config {path} must be a mapping of sections")
     return data
+
+
+def _yaml_problem(error: yaml.YAMLError) -> str:
+    """' line 3, column 2 is not valid YAML: <what>' (the position when the parser knows it)."""
+    mark = getattr(error, "problem_mark", None)
+    where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+    what = getattr(error, "problem", None) or getattr(error, "context", None) or str(error)
+    return f"{where} is not valid YAML: {what}"
+
+
+def check_patterns(config: Config) -> None:
+    """Compiles the boilerplate patterns once before the run (each worker compiles them again
+    in its setup): an edited patterns file with a YAML or regex error stops the run here, with
+    one line, instead of failing inside the pipeline."""
+    import regex
+
+    from transforms.boilerplate import PATTERNS_PATH, load_boilerplate
+    path = config.boilerplate.patterns_path or PATTERNS_PATH
+    try:
+        load_boilerplate(config.boilerplate)
+    except OSError as error:
+        raise ConfigError(f"cannot read boilerplate patterns {path}: {error.strerror}") from None
+    except yaml.YAMLError as error:
+        raise ConfigError(f"boilerplate patterns {path}{_yaml_problem(error)}") from None
+    except (ValueError, TypeError, AttributeError, KeyError, regex.error) as error:
+        raise ConfigError(f"boilerplate patterns {path}: {error}") from None
 
 
 def _apply_override(data: dict, override: str) -> None:

@@ -14,8 +14,8 @@ from pathlib import Path
 
 from apache_beam.io.filesystems import FileSystems
 
-from pipeline.cli import SAMPLE_INPUT, UsageError, parse_args
-from pipeline.config import ConfigError, load_config
+from pipeline.cli import UsageError, parse_args
+from pipeline.config import ConfigError, check_patterns, load_config
 from pipeline.graph import RunSpec, build_graph
 from pipeline.progress import ProgressDisplay
 from pipeline.runners import run_pipeline
@@ -68,6 +68,7 @@ def run(argv: list[str] | None = None) -> int:
         args, beam_args = parse_args(sys.argv[1:] if argv is None else argv)
         run_date = args.run_date
         config = load_config(args.config, args.overrides)
+        check_patterns(config)
         pattern = expand_input(args.input)
         input_files, skipped_files = _matched_inputs(pattern)
         staging = _prepare_output(args.output, run_date)

@@ -101,6 +101,10 @@ USAGE_ERRORS = [  # (arguments, message, run in a subprocess as well)
     (["--config", "bad.yaml"], "bad.yaml line 3, column 2 is not valid YAML", True),
     (["--run_date", "2026-02-30"], "--run_date: must be YYYY-MM-DD", False),
     (["--runner=Flnk"], "unknown --runner 'Flnk' (did you mean Flink?)", False),
+    (["--set", "boilerplate.patterns_path=bad.yaml"],
+     "boilerplate patterns bad.yaml line 3, column 2 is not valid YAML", False),
+    (["--set", "boilerplate.patterns_path=no.yaml"], "cannot read boilerplate patterns no.yaml",
+     False),
 ]
 
 

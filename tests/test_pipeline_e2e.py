@@ -14,7 +14,8 @@ import pandas as pd
 import pyarrow.dataset as ds
 import pytest
 
-from pipeline.run import SAMPLE_INPUT, run
+from pipeline.cli import SAMPLE_INPUT
+from pipeline.run import run
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
