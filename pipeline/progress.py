@@ -102,7 +102,9 @@ def progress_text(tally: Tally, now: float) -> str:
     text = f"{_elapsed(now - tally.started)} elapsed"
     stage = tally.current()
     if stage is not None:
-        seconds = max(now - tally.first_seen[stage], 1e-9)
+        # A stage's first line comes at most FLUSH_SECONDS after its first element.
+        begun = max(tally.started, tally.first_seen[stage] - FLUSH_SECONDS)
+        seconds = max(now - begun, 1.0)
         text += f" · {tally.counts[stage] / seconds:,.0f}/s ({stage})"
     return text + "".join(f" · {stage} {count:,}" for stage, count in tally.counts.items())
 

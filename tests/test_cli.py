@@ -203,6 +203,17 @@ def test_progress_bar_on_a_terminal(tmp_path):
     assert any(" · read 12 · " in bar and "elapsed" in bar for bar in bars), bars
 
 
+def test_progress_line_shows_every_stage_and_the_current_rate():
+    from pipeline.progress import Tally, progress_bar, progress_text
+    tally = Tally(started=0.0)
+    tally.add("read", 10_000, now=5.0)
+    tally.add("cleaned", 3_000, now=40.0)  # cleaning began at most 3 s before its first line
+    assert progress_text(tally, now=45.0) == (
+        "0:45 elapsed · 375/s (cleaned) · read 10,000 · cleaned 3,000 · boilerplate 0 · "
+        "deduplicated 0")
+    assert progress_bar(tally, now=45.0, width=40) == "[###.........] 0:45 elapsed · 375/s (cl"
+
+
 def test_no_progress_runs_without_counting_steps(tmp_path):
     done = khabar("--no_progress", "--run_date", DAY1, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
