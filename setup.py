@@ -12,13 +12,20 @@ setuptools.setup(
     description="Apache Beam pipeline for Arabic, Persian and Dari news: decode, repair, "
                 "identify language, normalize, strip boilerplate, deduplicate, write Parquet.",
     python_requires=">=3.11",  # boilerplate screens parse patterns with `re._parser` (3.11+)
-    packages=["pipeline", "transforms", "transforms.dedup", "transforms.read", "schemas", "configs"],
+    # An explicit root makes `pip install -e` a plain .pth file (no meta-path finder, and none
+    # of the warning that comes with it).
+    package_dir={"": "."},
+    # Data folders (the sample, model data) are packages of their own, as setuptools counts
+    # every importable folder: listing them keeps builds free of "would be ignored" warnings.
+    packages=setuptools.find_namespace_packages(
+        include=["pipeline*", "transforms*", "schemas", "configs"], exclude=["*__pycache__*"]),
     package_data={
-        "pipeline": ["sample/*", "sample/**/*"],
-        "transforms": ["data/*"],
+        "pipeline.sample": ["*"],
+        "pipeline.sample.feeds": ["*"],
+        "pipeline.sample.variants": ["*"],
+        "transforms.data": ["*"],
         "configs": ["*.yaml"],
     },
-    include_package_data=True,
     install_requires=[
         "apache-beam==2.77.*",
         "pyarrow>=17,<26",
@@ -40,5 +47,5 @@ setuptools.setup(
         "bench": ["arabic-reshaper", "python-bidi", "nltk", "flashtext", "datatrove==0.10.1",
                   "dask[distributed]>=2024.4.2"],
     },
-    entry_points={"console_scripts": ["khabar=pipeline.run:main"]},
+    entry_points={"console_scripts": ["khabar=pipeline.cli:main"]},
 )

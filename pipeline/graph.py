@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import apache_beam as beam
 
+from pipeline.progress import counted
 from schemas import SCHEMAS
 from transforms.beam_steps import ApplyStep, is_doc, is_rejection
 from transforms.boilerplate import load_boilerplate, strip_step
@@ -38,6 +39,7 @@ class RunSpec:
     staging_root: str
     run_date: str
     earlier_index_files: tuple[str, ...] = ()
+    progress: bool = True  # count records through the stages for the progress display
 
 
 def _is_manifest(element) -> bool:
@@ -84,14 +86,14 @@ def build_graph(pipeline: beam.Pipeline, spec: RunSpec, config) -> None:
             | "InputPattern" >> beam.Create([spec.input_pattern])
             | "ReadArticles" >> ReadArticles(config.read))
     manifests = read | "Manifests" >> beam.Filter(_is_manifest)
-    records = (read
-               | "Records" >> beam.Filter(_is_record)
+    records = (counted(read | "Records" >> beam.Filter(_is_record), "read", spec.progress)
                | "RejectDuplicateIds" >> RejectDuplicateIds())
 
-    cleaned = records | "Clean" >> CleanDocuments(config)
-    stripped = (cleaned
-                | "CleanedDocs" >> beam.Filter(is_doc)
-                | "StripBoilerplate" >> StripBoilerplate(config.boilerplate))
+    cleaned = counted(records | "Clean" >> CleanDocuments(config), "cleaned", spec.progress)
+    stripped = counted(cleaned
+                       | "CleanedDocs" >> beam.Filter(is_doc)
+                       | "StripBoilerplate" >> StripBoilerplate(config.boilerplate),
+                       "boilerplate", spec.progress)
     earlier_index = None
     if spec.earlier_index_files:
         earlier_index = (pipeline
@@ -101,12 +103,13 @@ def build_graph(pipeline: beam.Pipeline, spec: RunSpec, config) -> None:
                     | "StrippedDocs" >> beam.Filter(is_doc)
                     | "Deduplicate" >> DeduplicateWithIndex(config.dedup, spec.run_date,
                                                             earlier_index))
+    deduplicated_docs = counted(deduplicated["docs"], "deduplicated", spec.progress)
 
     run_date = spec.run_date
     rows = [
-        deduplicated["docs"] | "DedupedDocs" >> beam.Filter(is_doc)
+        deduplicated_docs | "DedupedDocs" >> beam.Filter(is_doc)
         | "DocumentRows" >> beam.Map(doc_row, run_date),
-        deduplicated["docs"] | "DedupRejections" >> beam.Filter(is_rejection)
+        deduplicated_docs | "DedupRejections" >> beam.Filter(is_rejection)
         | "DedupRejectionRows" >> beam.Map(rejection_row, run_date),
         deduplicated["index"] | "IndexRows" >> beam.Map(index_row, run_date),
         cleaned | "CleanRejections" >> beam.Filter(is_rejection)

@@ -1,12 +1,11 @@
-"""`python -m pipeline`: parse arguments, run the graph, commit the output, check, report.
+"""One batch run: check the arguments, run the graph, commit the output, check, report.
 
-Arguments khabar does not know are Beam's own (`--runner`, `--direct_num_workers`, ...) and pass
-straight through to `PipelineOptions` (see `pipeline/runners.py` for the default runner).
+Arguments are parsed and checked in `pipeline/cli.py`; Beam's own options (`--runner`,
+`--direct_num_workers`, ...) pass through to `PipelineOptions` (see `pipeline/runners.py` for
+the default runner).
 """
 from __future__ import annotations
 
-import argparse
-import datetime
 import logging
 import sys
 import time
@@ -14,49 +13,20 @@ from pathlib import Path
 
 from apache_beam.io.filesystems import FileSystems
 
+from pipeline.cli import UsageError, parse_args
 from pipeline.commit import (REPORTS_FOLDER, commit, files_under, pending_commit, plan_commit,
                              staged_files_per_dataset, staged_run, writer_of)
-from pipeline.config import ConfigError, load_config
+from pipeline.config import ConfigError, check_patterns, load_config
 from pipeline.environment import diagnose, one_line_environment_failures
 from pipeline.graph import RunSpec, build_graph
 from pipeline.outputlock import OutputBusy
+from pipeline.progress import ProgressDisplay
 from pipeline.runners import run_pipeline
 from pipeline.report import build_report, print_summary, write_report
 from transforms.beam_steps import STEP_FAILED
 from transforms.read import INPUT_FORMATS, expand_input, is_input_path
 
-SAMPLE_INPUT = Path(__file__).resolve().parent / "sample"
 LOG = logging.getLogger("khabar")
-
-
-class UsageError(Exception):
-    """The run cannot start; the message is one line for the user (exit code 2)."""
-
-
-def parse_args(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
-    parser = argparse.ArgumentParser(
-        prog="python -m pipeline",
-        description="Clean, deduplicate and write Arabic-script news as partitioned Parquet. "
-                    "Unknown options are passed to Apache Beam.")
-    parser.add_argument("--input", default=str(SAMPLE_INPUT),
-                        help="a directory (read recursively), a glob or one file "
-                             "(default: the bundled sample)")
-    parser.add_argument("--output", default="output", help="output root (default: ./output)")
-    parser.add_argument("--run_date", default=None,
-                        help="logical date of this batch, YYYY-MM-DD (default: today, UTC)")
-    parser.add_argument("--config", default=None, help="YAML config (default: configs/default.yaml)")
-    parser.add_argument("--set", dest="overrides", action="append", default=[],
-                        metavar="SECTION.KEY=VALUE", help="override one config value")
-    return parser.parse_known_args(argv)
-
-
-def _run_date(value: str | None) -> str:
-    if value is None:
-        return datetime.datetime.now(datetime.timezone.utc).date().isoformat()
-    try:
-        return datetime.date.fromisoformat(value).isoformat()
-    except ValueError:
-        raise UsageError(f"--run_date must be YYYY-MM-DD, got {value!r}") from None
 
 
 def _matched_inputs(pattern: str) -> tuple[int, int]:
@@ -88,11 +58,12 @@ def _say(line: str) -> None:
 
 
 def run(argv: list[str] | None = None) -> int:
-    args, beam_args = parse_args(sys.argv[1:] if argv is None else argv)
     started = time.time()
     try:
-        run_date = _run_date(args.run_date)
+        args, beam_args = parse_args(sys.argv[1:] if argv is None else argv)
+        run_date = args.run_date
         config = load_config(args.config, args.overrides)
+        check_patterns(config)
         pattern = expand_input(args.input)
         input_files, skipped_files = _matched_inputs(pattern)
     except (UsageError, ConfigError) as error:
@@ -108,8 +79,10 @@ def run(argv: list[str] | None = None) -> int:
             earlier_index = earlier_index_files(args.output, run_date)
             LOG.info("deduplicating against %d index files of earlier dates", len(earlier_index))
             spec = RunSpec(input_pattern=pattern, staging_root=staging, run_date=run_date,
-                           earlier_index_files=earlier_index)
-            result = run_pipeline(beam_args, lambda pipeline: build_graph(pipeline, spec, config))
+                           earlier_index_files=earlier_index, progress=args.progress)
+            with ProgressDisplay(sys.stderr, enabled=args.progress):
+                result = run_pipeline(beam_args,
+                                      lambda pipeline: build_graph(pipeline, spec, config))
             LOG.info("pipeline finished; checking and committing %s", run_date)
             report = build_report(staging, run_date, config=config, result=result,
                                   input_files=input_files, skipped_files=skipped_files,
@@ -142,8 +115,3 @@ def run(argv: list[str] | None = None) -> int:
               file=sys.stderr)
     return 0
 
-
-def main() -> None:
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    LOG.setLevel(logging.INFO)
-    sys.exit(run())

@@ -22,6 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
 
+from pipeline.cli import ArgumentParser, UsageError
 from pipeline.commit import recover_for_reader
 from schemas import SCHEMAS
 
@@ -62,7 +63,7 @@ class Summary:
     input_records: dict   # date -> records listed in the `_inputs` manifests
     invariant: dict       # date -> the run report's invariant message (dates with a report)
     rejected: tuple       # (step, reason, rows), most frequent first
-    removed: tuple        # (reason, lines, documents), most lines first
+    removed: tuple        # (reason, lines, rows holding one), over every dataset, most lines first
     repairs: tuple        # (repair, documents), most frequent first
     funnel: tuple[FunnelStage, ...]
     funnel_source: str
@@ -208,9 +209,13 @@ def summarize(output: str, date: str | None = None) -> Summary:
         removed_lines.update(lines)
         removed_docs.update(docs)
 
-    for name in DOC_DATASETS:
+    # Duplicates first: every cluster of 2+ has one, so when the documents are read every
+    # cluster id is known, and a kept document whose cluster grew on a later date (its own row,
+    # never rewritten, says size 1) is counted in its cluster, not as a singleton.
+    for name in ("duplicates", "documents"):
         columns = ["id", "title", "site", "repairs", "removed_lines", "cluster_id",
                    "cluster_size", "lang", "date"]
+        cluster_ids = pa.array(list(clusters), pa.string())
         for table in _batches(root, name, columns, date):
             rows.update({(d, name, lang): n for (d, lang), n in
                          _group_counts(table, ["date", "lang"]).items()})
@@ -219,7 +224,9 @@ def summarize(output: str, date: str | None = None) -> Summary:
             for (site, d), n in _group_counts(table, ["site", "date"]).items():
                 per_site[site or NO_SITE][name] += n
                 per_date[d][name] += n
-            in_cluster = pc.fill_null(pc.greater(table.column("cluster_size"), 1), False)
+            in_cluster = pc.or_(
+                pc.fill_null(pc.greater(table.column("cluster_size"), 1), False),
+                pc.is_in(table.column("id"), value_set=cluster_ids))
             singletons += table.num_rows - pc.sum(in_cluster).as_py()
             members = table.filter(in_cluster).select(
                 ["id", "title", "cluster_id", "cluster_size", "lang"])
@@ -324,7 +331,7 @@ def render_text(summary: Summary) -> str:
     """The summary as plain-text tables no wider than 100 columns."""
     dates = summary.dates
     span = dates[0] if len(dates) == 1 else f"{dates[0]} … {dates[-1]} ({len(dates)} dates)"
-    out = [_clip(f"khabar output {summary.output}: {span}", 100), ""]
+    out = [_clip(f"khabar summary of {summary.output.rstrip('/')}/: {span}", 100), ""]
 
     langs = _langs(summary)[:8]
     out.append("Rows per date, dataset and language")
@@ -353,7 +360,7 @@ def render_text(summary: Summary) -> str:
     out += ["", f"  {'Rejection reasons':<40}{'step':<24}{'rows':>9}"]
     out += [f"  {_cell(reason, 39)} {_cell(step, 23)} {n:>9}"
             for step, reason, n in summary.rejected] or ["  (none)"]
-    out += ["", f"  {'Removed lines by reason':<40}{'lines':>9}{'documents':>12}"]
+    out += ["", f"  {'Removed lines by reason (all rows)':<40}{'lines':>9}{'rows':>12}"]
     out += [f"  {_cell(reason, 39)} {lines:>9}{docs:>12}"
             for reason, lines, docs in summary.removed] or ["  (none)"]
     out += ["", f"  {'Repairs applied':<40}{'documents':>9}"]
@@ -518,8 +525,9 @@ def render_html(summary: Summary) -> str:
                             for step, reason, n in summary.rejected],
                            "rejection reasons", PALETTE["drop"])),
         _figure("removal-reasons", "Removed lines by reason",
-                "lines taken out of documents (documents affected in brackets)",
-                _bar_chart([(reason, lines, f"{lines:,} ({docs:,} docs)")
+                "lines taken out of every row: documents, duplicates and rejected "
+                "(rows affected in brackets)",
+                _bar_chart([(reason, lines, f"{lines:,} ({docs:,} rows)")
                             for reason, lines, docs in summary.removed],
                            "removal reasons", PALETTE["drop"])),
         _figure("repairs", "Repairs applied", "documents per repair",
@@ -549,7 +557,7 @@ def render_html(summary: Summary) -> str:
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>khabar summary: {_e(span)}</title><style>{STYLE}</style></head>",
         "<body><main>",
-        "<h1>khabar output summary</h1>",
+        "<h1>khabar summary</h1>",
         f'<p class="meta"><code>{_e(summary.output)}</code> · {_e(span)}</p>',
         "<h2>Runs</h2>",
         _table(["date", "input records", *DATASETS, "check"], totals, {1, 2, 3, 4}),
@@ -576,7 +584,7 @@ def _date(value: str) -> str:
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         prog="python -m pipeline report",
         description="Summarize the khabar output in OUTPUT: counts in the terminal, charts in "
                     "a self-contained HTML page.")
@@ -584,11 +592,11 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--html", default=None,
                         help="where to write the HTML page (default: OUTPUT/_reports/summary.html)")
     parser.add_argument("--date", type=_date, default=None, help="summarize one run date only")
-    args = parser.parse_args(argv)
-    recover_for_reader(args.output, lambda line: print(f"khabar: {line}", file=sys.stderr))
     try:
+        args = parser.parse_args(argv)
+        recover_for_reader(args.output, lambda line: print(f"khabar: {line}", file=sys.stderr))
         summary = summarize(args.output, args.date)
-    except NoOutput as error:
+    except (UsageError, NoOutput) as error:
         print(f"khabar: {error}", file=sys.stderr)
         return 2
     page = Path(args.html) if args.html else Path(args.output) / "_reports" / "summary.html"

@@ -14,7 +14,8 @@ import pandas as pd
 import pyarrow.dataset as ds
 import pytest
 
-from pipeline.run import SAMPLE_INPUT, run
+from pipeline.cli import SAMPLE_INPUT
+from pipeline.run import run
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
@@ -118,7 +119,7 @@ def test_rerun_of_the_same_date_replaces_its_partitions(sample_run, tmp_path):
 
 @pytest.mark.parametrize("args, message", [
     (["--input", "/nonexistent/dir/*.txt"], "no input file matches --input"),
-    (["--run_date", "2025-13-40"], "--run_date must be YYYY-MM-DD"),
+    (["--run_date", "2025-13-40"], "--run_date: must be YYYY-MM-DD"),
     (["--set", "nope.key=1"], "unknown section"),
 ])
 def test_unusable_arguments_exit_2_with_one_line(tmp_path, capsys, args, message):

@@ -40,6 +40,10 @@ class OutputConfig:
         if self.lock_wait_seconds < 0:
             raise ValueError(f"lock_wait_seconds must be >= 0, got {self.lock_wait_seconds}")
 
+    def __post_init__(self):
+        if self.shards < 1:
+            raise ValueError(f"output.shards must be >= 1, got {self.shards}")
+
 
 @dataclass(frozen=True, slots=True)
 class OutputRow:

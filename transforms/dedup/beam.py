@@ -29,7 +29,7 @@ from transforms.dedup.config import DedupConfig
 from transforms.dedup.index import earlier_members, index_row, layout_tag
 from transforms.dedup.lsh import bucket_edges
 from transforms.dedup.select import (Assignment, Member, Node, assign_component, doc_node,
-                                     node_id, singleton, THIS_RUN)
+                                     is_recrawl, node_id, recrawl_bucket, singleton, THIS_RUN)
 from transforms.dedup.shingles import fingerprint, pack, unpack
 from transforms.dedup.signatures import band_hashes, minhash_template, signature
 from transforms.dedup.verify import judge_pair
@@ -133,8 +133,10 @@ def _exact_copies(exact_and_group):
 
 
 def _bucket_entries(node: Node, bands) -> list:
-    """((band, key), node) for each band key: the LSH buckets this document falls into."""
-    return [((band, shuffle_key(value)), node) for band, value in enumerate(bands)]
+    """((band, key), node) for each band key: the LSH buckets this document falls into, and
+    the bucket of its id, where a re-crawl meets its earlier self."""
+    return [((band, shuffle_key(value)), node) for band, value in enumerate(bands)] + [
+        (recrawl_bucket(node), node)]
 
 
 def _band_entries(feature: Feature):
@@ -201,7 +203,8 @@ class _VerifyEdges(beam.DoFn):
             return
         right = unpack(found[0][0])
         for left, left_shingles in sorted(joined["halves"]):
-            if judge_pair(unpack(left_shingles), right, self._cfg).duplicate:
+            if (is_recrawl(left, node)
+                    or judge_pair(unpack(left_shingles), right, self._cfg).duplicate):
                 self._verified.inc()
                 yield left, node
             else:

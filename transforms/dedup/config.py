@@ -56,13 +56,13 @@ class DedupConfig:
     component_rounds: int = 8
 
     def __post_init__(self):
+        if self.shingle_size < 1 or self.num_perm < 1 or self.component_rounds < 1:
+            raise ValueError("dedup.shingle_size, num_perm and component_rounds must be >= 1")
         if (self.bands == 0) != (self.rows == 0):
             raise ValueError("dedup.bands and dedup.rows must be given together (or both 0)")
         if self.bands * self.rows > self.num_perm:
             raise ValueError(f"dedup.bands x rows = {self.bands * self.rows} exceeds "
                              f"num_perm = {self.num_perm}")
-        if self.shingle_size < 1 or self.num_perm < 1 or self.component_rounds < 1:
-            raise ValueError("dedup.shingle_size, num_perm and component_rounds must be >= 1")
 
     @property
     def band_layout(self) -> tuple[int, int]:

@@ -4,6 +4,11 @@ Documents are graph nodes under their *rank*, a tuple that sorts the preferred d
 earlier runs' kept documents (never rewritten), then the earliest `published` (undated last),
 then the most complete clean text (longest), then the smallest id. The smallest node of a
 connected component is therefore its kept document, and every choice is deterministic.
+
+A re-crawl (this run's document under the id of an earlier run's kept document) is decided by
+its id, whatever its similarity: crawlers fetch the same URL again every day, and an id is
+kept once. It shares an LSH bucket with its earlier self (`recrawl_bucket`), the edge between
+them passes verification (`is_recrawl`), and it becomes that document's duplicate.
 """
 from __future__ import annotations
 
@@ -35,6 +40,19 @@ def node_id(node: Node) -> str:
     return node[4]
 
 
+RECRAWL_BAND = -1  # the "band" of the bucket that holds every node of one id
+
+
+def recrawl_bucket(node: Node) -> tuple[int, str]:
+    """The LSH bucket key that puts a document and its earlier self together."""
+    return RECRAWL_BAND, node_id(node)
+
+
+def is_recrawl(a: Node, b: Node) -> bool:
+    """One id in two runs: this run's copy of an earlier run's kept document."""
+    return node_id(a) == node_id(b) and a[0] != b[0]
+
+
 def choose_kept(docs: Iterable) -> object:
     """The document a cluster keeps: earliest published, then longest text, then smallest id."""
     return min(docs, key=doc_node)
@@ -42,16 +60,17 @@ def choose_kept(docs: Iterable) -> object:
 
 @dataclass(frozen=True, slots=True)
 class Assignment:
-    """Dedup outcome of one document of this run (kept when `kept_id == id`)."""
+    """Dedup outcome of one document of this run; a re-crawl has `kept_id == id` and is not
+    kept (its earlier self is)."""
     id: str
     kept_id: str
     similarity: Optional[float]
-    method: str  # "kept" | "exact" | "jaccard" | "containment" | "chain"
+    method: str  # "kept" | "exact" | "jaccard" | "containment" | "chain" | "recrawl"
     cluster_size: int
 
     @property
     def is_kept(self) -> bool:
-        return self.kept_id == self.id
+        return self.method == "kept"
 
 
 def singleton(doc_id: str, weight: int = 1) -> Assignment:
@@ -74,18 +93,25 @@ def assign_component(members: Iterable[Member], cfg) -> tuple[list[Assignment], 
     if its own Jaccard to that leader still reaches `member_jaccard_floor` (method "chain").
     A member matching no leader becomes a leader itself, so every duplicate is explained by a
     direct comparison with its kept document and a chain A~B~C cannot merge A and C when they
-    share nothing. Earlier runs' documents are leaders from the start and get no assignment.
+    share nothing. Earlier runs' documents are leaders from the start and get no assignment; a
+    re-crawl joins its earlier self whatever their similarity (method "recrawl").
     Work is bounded: at most `max_cluster_leaders` leaders are compared per member; a member
     beyond that which matches none stays kept alone. Returns (assignments, cap hits).
     """
     ordered = sorted(members, key=lambda m: m.node)
     leaders: list[Member] = [m for m in ordered if m.node[0] == EARLIER_RUN]
     attached: dict[Node, list[tuple[Member, float, str]]] = {m.node: [] for m in leaders}
+    earlier_by_id = {node_id(m.node): m for m in reversed(leaders)}  # best-ranked per id
     capped = 0
     for member in ordered:
         if member.node[0] == EARLIER_RUN:
             continue
-        match = _first_matching_leader(member, leaders[:cfg.max_cluster_leaders], cfg)
+        earlier_self = earlier_by_id.get(node_id(member.node))
+        if earlier_self is not None:
+            match = (earlier_self, overlap(member.shingles, earlier_self.shingles).jaccard,
+                     "recrawl")
+        else:
+            match = _first_matching_leader(member, leaders[:cfg.max_cluster_leaders], cfg)
         if match is not None:
             leader, similarity, method = match
             attached[leader.node].append((member, similarity, method))
