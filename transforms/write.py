@@ -37,12 +37,11 @@ class OutputConfig:
     lock_wait_seconds: float = 300.0
 
     def __post_init__(self):
-        if self.lock_wait_seconds < 0:
-            raise ValueError(f"lock_wait_seconds must be >= 0, got {self.lock_wait_seconds}")
-
-    def __post_init__(self):
         if self.shards < 1:
             raise ValueError(f"output.shards must be >= 1, got {self.shards}")
+        if self.lock_wait_seconds < 0:
+            raise ValueError(f"output.lock_wait_seconds must be >= 0, got "
+                             f"{self.lock_wait_seconds}")
 
 
 @dataclass(frozen=True, slots=True)
