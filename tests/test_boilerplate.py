@@ -240,7 +240,7 @@ def test_shared_letter_fold_gives_the_match_form_and_key(line):
     """`classify_lines` folds a line's letters once for its match form and its line key."""
     letters = fold_letters(line)
     assert key_of_letters(letters) == fold_key(line)
-    full = fold_letters(line, boilerplate._MATCH_LETTER_FOLDS).casefold()
+    full = fold_letters(line, boilerplate.MATCH_LETTER_FOLDS).casefold()
     folded = boilerplate._collapse_spaces(full)
     assert boilerplate._match_form_of_letters(letters) == (boilerplate._trim(folded) or folded)
 
