@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import html
 import importlib.util
 import json
 import random
@@ -103,13 +104,17 @@ def real_label(site: str, line: str) -> str | None:
     return None
 
 
-def real_labels(site: str, line: str) -> list[tuple[str, str | None]]:
-    """The line as labelled parts: a boilerplate prefix and the content after it, or whole."""
+def real_labels(site: str, line: str) -> list[tuple]:
+    """The line as labelled parts: a boilerplate prefix and the content after it (3-tuples
+    marked as parts of a line), or the whole line."""
     for rule_site, rx, reason in _REAL_PREFIX:
         match = rx.search(line) if rule_site is None or rule_site == site else None
         if match and line[match.end():].strip():
-            return [(match.group().strip(), reason), (line[match.end():].strip(), None)]
+            return [(match.group().strip(), reason, PART), (line[match.end():].strip(), None, PART)]
     return [(line, real_label(site, line))]
+
+
+PART = "part"  # the third element of a labelled part cut from a longer line
 
 
 # --- 2. templates for injected boilerplate (phrased here) ---------------------------------------
@@ -187,7 +192,9 @@ def load_corpus(corpora: Path, lang: str) -> list[dict]:
 
 
 def normalized_lines(text: str, lang: str) -> list[str]:
-    text, _ = basic_normalize(text)
+    """The text as the strip step sees it (23 ar titles hold HTML entities that the pipeline's
+    repair step decodes)."""
+    text, _ = basic_normalize(html.unescape(text))
     text, _ = normalize_for(lang, text)
     return text.split("\n")
 
@@ -201,16 +208,22 @@ class Tally:
         self.content = self.content_kept = 0
         self.content_lost: list[str] = []
 
-    def add(self, labelled: list[tuple[str, str | None]], output: list[str]):
+    def add(self, labelled: list[tuple], output: list[str]):
+        """`labelled`: (text, reason or None) per line, (text, reason or None, PART) per part
+        of a line (a boilerplate prefix, the content after it)."""
         out_keys = {fold_key(line) for line in output}
-        for line, reason in labelled:
+        for line, reason, *part in labelled:
             key = fold_key(line)
             if not key:
                 continue
-            # as devkit/score.py: equal, contained in an output line, or an output line that
-            # holds >= 80% of it is contained in it (an inline prefix was cut off)
-            present = key in out_keys or any(key in o or (len(o) >= 0.8 * len(key) and o in key)
-                                             for o in out_keys)
+            if reason and part:  # a prefix is removed only if no output line still holds it
+                present = any(key in o for o in out_keys)
+            elif reason:  # as devkit/score.py: equal to an output line, or a long line in one
+                present = key in out_keys or (len(key) >= 15 and any(key in o for o in out_keys))
+            else:  # as devkit/score.py: equal, contained in an output line, or an output line
+                # holding >= 80% of it is contained in it (an inline prefix was cut off)
+                present = key in out_keys or any(key in o or (len(o) >= 0.8 * len(key) and o in key)
+                                                 for o in out_keys)
             if reason:
                 self.bp[reason] += 1
                 self.bp_removed[reason] += not present
@@ -367,7 +380,8 @@ def build_generalization(docs: list[dict], title_pool: list[dict], lang: str, sp
             if rng.random() < 0.3:
                 prefix = fill(rng.choice(DATELINE_PREFIXES[lang][split]), lang, rng)
                 first, parts = body[0]
-                body[0] = (prefix + first, [(prefix.strip(), "byline_dateline")] + parts)
+                body[0] = (prefix + first, [(prefix.strip(), "byline_dateline", PART)]
+                           + [(text, label, PART) for text, label, *_ in parts])
             else:
                 head.append((draw("byline_dateline"), "byline_dateline"))
         if rng.random() < 0.2 and len(body) > 2:

@@ -160,7 +160,7 @@ _CLOSERS = "»«\"”“’'）)]】"
 _SENTENCE_END = (".", "۔", "…", "؛", ";", "،", ",", ":", "：")
 _TITLE_PREFIX = regex.compile(r"^[^:：]{2,40}[:：]\s*\S")
 _QUOTED = regex.compile(r"[«»\"“”]")
-_DASH_SPLIT = regex.compile(r"\s*[-–—]\s*")
+_DASH_SPLIT = regex.compile(r"\s*[-–—|]\s*")
 _STRONG_CRUMB_SPLIT = regex.compile(r"\s+[»›>]\s+|\s*\|\s*")
 _CRUMB_SPLIT = regex.compile(r"\s+[|»›>/\-–—]\s+|\s*\|\s*")
 _WORD_RE = regex.compile(r"[\p{L}\p{N}]+")
@@ -505,7 +505,8 @@ def _names_the_body(first: str, second: str, rest: list[str]) -> bool:
 
 
 def _is_byline_shape(form: str) -> bool:
-    """"Name – City", "Site – City", "Name- Site- City:": short dash-separated segments."""
+    """"Name – City", "Site | City", "Name- Site- City:": short dash- or bar-separated
+    segments."""
     parts = [p for p in _DASH_SPLIT.split(form) if p]
     return (2 <= len(parts) <= 4 and word_count(form) <= 7
             and all(word_count(p) <= 3 for p in parts))

@@ -200,9 +200,10 @@ def view_of(line: str, form: str, zone: str, vocab: Vocabulary) -> LineView:
     return LineView(line, form, tokens, vocab.marks(tokens), zone)
 
 
-def _is_code_token(token: str) -> bool:
-    """A number, or one or two letters (an editor's initials), not a word."""
-    return token.isdigit() or len(token) <= 2
+def _is_code_token(token: str, joined: bool) -> bool:
+    """A number, or initials: one or two letters, three when symbols join the code
+    ("غمظ/ث/57"), not a word."""
+    return token.isdigit() or len(token) <= (3 if joined else 2)
 
 
 def _decorated(line: str) -> bool:
@@ -216,14 +217,16 @@ def end_code(view: LineView) -> bool:
     if not view.tokens or len(view.tokens) > 8:
         return False
     end_bit = BIT["end"]
-    if not all(mark & end_bit or _is_code_token(token)
+    joined = _CODE_SYMBOLS.search(view.line) is not None
+    if not all(mark & end_bit or _is_code_token(token, joined)
                for token, mark in zip(view.tokens, view.marks)):
         return False
     if view.has("end"):
         return len(view.tokens) <= 3 and (view.zone == "tail" or _decorated(view.line))
     if _NUMERIC_DATE.fullmatch(view.form):
         return False  # a date closing the article ("15/7/1383")
-    return view.zone == "tail" and (_CODE_SYMBOLS.search(view.line) is not None
+    # initials alone ("ع ح م") or joined by symbols, numbers with slashes or asterisks
+    return view.zone == "tail" and (joined or all(len(token) == 1 for token in view.tokens)
                                     or len(view.tokens) <= 2)
 
 
@@ -276,7 +279,7 @@ def tag_line(view: LineView) -> bool:
     """Hashtags; or a label, a colon and short items ("العلامات: أ، ب، ج"). A label the lists
     know counts anywhere; another label only in the tail, over two or more short items."""
     hashtags = len(_HASHTAG.findall(view.line))
-    if hashtags >= 2 and hashtags * 2 >= len(view.tokens):
+    if hashtags >= 2 and hashtags * 2 >= len(view.line.split()):
         return True
     colon = min((at for at in (view.form.find(":"), view.form.find("：")) if at >= 0), default=-1)
     if colon < 0 or ends_with_sentence_mark(view.line):
@@ -324,6 +327,8 @@ def byline_or_dateline(view: LineView) -> Optional[str]:
             "places", "months", "agencies"):
         return "dateline"
     parts = view.parts(_PART_SEPARATORS)
+    if len(parts) >= 2 and len(parts[0].tokens) <= 2 and _is_date_or_source(parts[1:]):
+        return "dateline"  # a place no list holds, then a date or an agency
     if view.marks[0] & BIT["roles"] and len(parts) >= 2 and len(tokens) <= 8:
         return "byline"
     if not 2 <= len(parts) <= 3 or any(len(part.tokens) > 4 for part in parts):
@@ -333,6 +338,15 @@ def byline_or_dateline(view: LineView) -> Optional[str]:
            or _NUMERIC_DATE.search(" ".join(part.tokens)) is not None for part in parts):
         return "byline"
     return None
+
+
+def _is_date_or_source(parts: list[LineView]) -> bool:
+    """Parts made only of dates, times and agencies, with at least one of them."""
+    tokens = [token for part in parts for token in part.tokens]
+    text = " ".join(tokens)
+    return bool(tokens) and all(part.each("months", "agencies") for part in parts) and (
+        any(part.has("agencies") for part in parts) or _NUMERIC_DATE.search(text) is not None
+        or any(part.has("months") for part in parts) and any(t.isdigit() for t in tokens))
 
 
 def related_heading(view: LineView) -> bool:
@@ -372,7 +386,8 @@ _PREFIX_MAX_CHARS = 80
 
 def dateline_prefix(line: str, vocab: Vocabulary) -> Optional[str]:
     """The longest "city – date (agency) –" head of a first paragraph whose every word is a
-    place, date, agency or outlet word, one of them a place or an agency; None otherwise."""
+    place, date, agency or outlet word, one of them a place or an agency (or whose first one
+    or two words are followed only by dates and agencies); None otherwise."""
     best = None
     for cut in _PREFIX_CUT.finditer(line, 0, _PREFIX_MAX_CHARS):
         prefix = line[:cut.end()]
@@ -384,4 +399,7 @@ def dateline_prefix(line: str, vocab: Vocabulary) -> Optional[str]:
         if (view.has("places") or view.has("agencies")) and view.each(
                 "places", "agencies", "months", "outlets"):
             best = prefix
+        elif len(view.tokens) >= 3 and any(_is_date_or_source([view.part(start, len(view.tokens))])
+                                           for start in (1, 2)):
+            best = prefix  # a place no list holds, then a date or an agency
     return best
