@@ -83,6 +83,7 @@ REAL_RULES = [
     ("aleqtisadiya", r"^\s*\*وحدة التقارير", "byline"),
     (None, r"^\s*انتها[یي]\s?\u200c?\s?[پ]يام|^\s*انتهای\s?\u200c?پیام|^\s*انتها[یي] متن", "end_marker"),
     (None, r"^\s*ادامه دارد\s*\.*\s*$", "end_marker"),
+    (None, r"^\s*پایان\s?\u200c?\s?پیام", "end_marker"),
     (None, r"^\s*منبع\s*:\s*\S.{0,60}$", "source_credit"),
     (None, r"^\s*عکس(\u200c?ها)?\s*:\s*\S.{0,40}$", "photo_credit"),
     (None, r"^\s*عضویت در کانال", "promo"),

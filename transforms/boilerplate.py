@@ -616,8 +616,8 @@ def find_headline_block(lines: list[str], words: list[int], reasons: dict[int, s
 
     Walks back from the end over title-like lines, stepping over trailing prompts already
     removed; stops at an article-ending line, a body line, or a line quoting the document's own
-    title (a "link to this story" line is not another story). A body line ending in ":" just
-    above the run introduces a list that belongs to the article.
+    title (a "link to this story" line is not another story). A body line ending in ":" or
+    "،" just above the run ("به گزارش ورزش سه،") introduces a list that belongs to the article.
     """
     own_title_hash = _key_hash(own_title_key) if own_title_key else None
     run: list[int] = []
@@ -648,7 +648,7 @@ def find_headline_block(lines: list[str], words: list[int], reasons: dict[int, s
     if not run:
         return None
     above = run[0] - 1
-    if not after_end and above >= 0 and above not in reasons and last_mark(lines[above]) in ":：":
+    if not after_end and above >= 0 and above not in reasons and last_mark(lines[above]) in ":：،,":
         return None
     body_indices = [i for i in range(run[0]) if i not in reasons]
     body = [lines[i] for i in body_indices]

@@ -175,9 +175,11 @@ class LineView:
         return any(mark & bit for mark in self.marks)
 
     def each(self, *categories: str, linking: bool = True) -> bool:
-        """Every token is in one of `categories`, or (`linking`) a number or a linking word."""
+        """Every token is in one of `categories`, or "و", or (`linking`) a number or a linking
+        word."""
         bits = sum(BIT[c] for c in categories)
-        return all(mark & bits or linking and (token.isdigit() or token in _LINKING_WORDS)
+        return all(mark & bits or token == "و"
+                   or linking and (token.isdigit() or token in _LINKING_WORDS)
                    for token, mark in zip(self.tokens, self.marks))
 
     def part(self, start: int, end: int) -> "LineView":
@@ -326,9 +328,10 @@ def byline_or_dateline(view: LineView) -> Optional[str]:
     if (dated or view.has("places") or view.has("agencies")) and view.each(
             "places", "months", "agencies"):
         return "dateline"
-    parts = view.parts(_PART_SEPARATORS)
-    if len(parts) >= 2 and len(parts[0].tokens) <= 2 and _is_date_or_source(parts[1:]):
+    if len(tokens) >= 2 and any(_is_date_or_source([view.part(start, len(tokens))])
+                                for start in (1, 2)):
         return "dateline"  # a place no list holds, then a date or an agency
+    parts = view.parts(_PART_SEPARATORS)
     if view.marks[0] & BIT["roles"] and len(parts) >= 2 and len(tokens) <= 8:
         return "byline"
     if not 2 <= len(parts) <= 3 or any(len(part.tokens) > 4 for part in parts):
