@@ -15,7 +15,7 @@ setuptools.setup(
     packages=["pipeline", "transforms", "transforms.dedup", "schemas", "configs"],
     package_data={
         "pipeline": ["sample/*", "sample/**/*"],
-        "transforms": ["data/*"],
+        "transforms": ["data/*", "data/boilerplate/*", "data/boilerplate/*/*"],
         "configs": ["*.yaml"],
     },
     include_package_data=True,

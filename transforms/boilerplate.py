@@ -37,7 +37,8 @@ import yaml
 
 from transforms.boilerplate_shape import (MATCH_LETTER_FOLDS, MATCH_ONLY_FOLDS, LineView,
                                          Vocabulary, dateline_prefix, load_vocabulary,
-                                         related_heading, shape_reason, tokens_of)
+                                         may_be_boilerplate, related_heading, shape_reason,
+                                         tokens_of)
 from transforms.folding import fold, fold_key, fold_letters, key_of_letters, replace_chars
 from transforms.model import Doc, Reject, RemovedLine
 
@@ -701,7 +702,6 @@ def split_inline_prefix(line: str, state: BoilerplateState) -> Optional[tuple[st
 
 # --- classification -----------------------------------------------------------------------------
 
-_SHAPE_MAX_WORDS = 30  # longer lines are paragraphs to every shape rule
 _HEADING_MAX_WORDS = 4
 
 
@@ -711,16 +711,15 @@ def _cued_headings(lines: list[str], words: list[int], reasons: dict[int, str],
     article's last paragraph, with only title-like lines after them. `view_at(i)` gives line
     i's `LineView`."""
     open_lines = [i for i in range(len(lines)) if i not in reasons]
+    # the trailing run of short non-prose lines: candidates, each but the last with titles below
+    start = len(open_lines)
+    while start > 0 and not is_prose(lines[open_lines[start - 1]], words[open_lines[start - 1]]) \
+            and words[open_lines[start - 1]] <= cfg.headline_max_words:
+        start -= 1
+    if start == 0:  # no paragraph above: the short lines are the article
+        return []
     found = []
-    seen_prose = False
-    for position, i in enumerate(open_lines):
-        if is_prose(lines[i], words[i]):
-            seen_prose = True
-            continue
-        below = open_lines[position + 1:]
-        if not seen_prose or not below or any(
-                is_prose(lines[j], words[j]) or words[j] > cfg.headline_max_words for j in below):
-            continue
+    for i in open_lines[start:-1]:
         line_view = view_at(i)
         if line_view is not None and related_heading(line_view):
             found.append(i)
@@ -790,11 +789,12 @@ def classify_lines(lines: list[str], lang: str, state: BoilerplateState,
     title_key = fold_key(title) if has_title and title else None
     head_kinds, anywhere_kinds, tail_kinds = (state.kinds_for(w) for w in ("head", "anywhere", "tail"))
     token_marks: dict[int, tuple[list[str], list[int]]] = {}
+    shape_reasons: dict[tuple[int, str], Optional[str]] = {}
 
     def view(i: int, zone: str) -> Optional[LineView]:
         """The line as the shape rules read it in `zone`; None for a paragraph too long for
         any of them (tokens and their vocabulary marks are found once per line)."""
-        if form_words[i] > _SHAPE_MAX_WORDS:
+        if not may_be_boilerplate(lines[i], form_words[i]):
             return None
         if i not in token_marks:
             tokens = tokens_of(forms[i])
@@ -803,8 +803,11 @@ def classify_lines(lines: list[str], lang: str, state: BoilerplateState,
         return LineView(lines[i], forms[i], tokens, marks, zone)
 
     def shape(i: int, zone: str) -> Optional[str]:
-        line_view = view(i, zone)
-        return shape_reason(line_view) if line_view is not None else None
+        """`shape_reason` of line i in `zone`, once per line and zone."""
+        if (i, zone) not in shape_reasons:
+            line_view = view(i, zone)
+            shape_reasons[i, zone] = shape_reason(line_view) if line_view is not None else None
+        return shape_reasons[i, zone]
 
     def take_anywhere(i: int) -> bool:
         nonlocal credited
@@ -846,7 +849,7 @@ def classify_lines(lines: list[str], lang: str, state: BoilerplateState,
         reason = head_reason(index, before_title=not title_decided)
         if title_key is not None and key_of_letters(letters[index]) == title_key:
             reasons[index] = "repeated_title"
-        elif not title_decided and index + 1 < len(lines) and (
+        elif not title_decided and index + 1 < len(lines) and reason != "section_label" and (
                 reason == "site_name" or _is_site_name(form, state)
                 or _may_be_site_name(form) and is_title_candidate(index + 1)
                 and not _names_the_body(line, lines[index + 1], lines[index + 2:])):

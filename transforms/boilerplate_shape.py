@@ -45,6 +45,8 @@ CATEGORIES = ("agencies", "networks", "months", "places", "tag_labels", "section
 # Where each category's files are, under the vocabulary folder.
 _SOURCES = {"agencies": "agencies", "networks": "networks", "months": "months", "places": "places"}
 BIT = {name: 1 << number for number, name in enumerate(CATEGORIES)}
+# What a body-zone rule needs to see in a line (besides a colon or a hashtag).
+_BODY_EVIDENCE = BIT["agencies"] | BIT["networks"] | BIT["end"] | BIT["credit"]
 _CLITIC_CATEGORIES = frozenset({"agencies", "networks", "months", "places", "sections", "outlets",
                                 "promo"})
 
@@ -78,6 +80,9 @@ class Vocabulary:
 
     def marks(self, tokens: list[str]) -> list[int]:
         """Category bits of each token: of the longest term covering it, and of itself."""
+        entries = self.entries
+        if self.first_words.isdisjoint(tokens):  # most lines: one probe per token
+            return [entries.get(token, 0) for token in tokens]
         marks = [0] * len(tokens)
         index = 0
         while index < len(tokens):
@@ -145,6 +150,8 @@ _WEAK_PROMO_WORDS = frozenset(fold_term(w) for w in (
     "عضو", "عضویت", "مشترک"))
 
 _MAX_TAGS = 8
+_SHAPE_MAX_WORDS = 30  # longer lines are paragraphs to every rule
+_PROMO_SENTENCE_WORDS = 14  # a promo written as a sentence is no longer
 
 
 def ends_with_sentence_mark(line: str) -> bool:
@@ -273,7 +280,7 @@ def promo(view: LineView) -> bool:
               or any(_PERSIAN_IMPERATIVE.match(token) for token in tokens)
               or "ما" in tokens and ("در" in tokens or "را" in tokens))  # "کانال ما در", "ما را"
     if strong:
-        return not (ends_with_sentence_mark(view.line) and len(tokens) > 14)
+        return not (ends_with_sentence_mark(view.line) and len(tokens) > _PROMO_SENTENCE_WORDS)
     return bool(calls) and len(tokens) <= 8 and not ends_with_sentence_mark(view.line)
 
 
@@ -359,11 +366,22 @@ def related_heading(view: LineView) -> bool:
             and "،" not in view.line and "," not in view.line and view.has("related"))
 
 
+def may_be_boilerplate(line: str, words: int) -> bool:
+    """False for lines no shape rule can take, decided before a line is tokenized: paragraphs
+    of more than `_SHAPE_MAX_WORDS` words, and sentences of more than `_PROMO_SENTENCE_WORDS`
+    (a promo's limit) without a hashtag (a tag line's)."""
+    return words <= _SHAPE_MAX_WORDS and (
+        words <= _PROMO_SENTENCE_WORDS or not ends_with_sentence_mark(line) or "#" in line)
+
+
 def shape_reason(view: LineView) -> Optional[str]:
     """The boilerplate reason the line's shape, place and vocabulary give, or None."""
     words = len(view.tokens)
-    if not words or words > 30:
+    if not words or words > _SHAPE_MAX_WORDS:
         return None
+    if view.zone == "body" and ":" not in view.form and "#" not in view.line and not any(
+            mark & _BODY_EVIDENCE for mark in view.marks):
+        return None  # in the body only a colon, a hashtag or one of these words can tell
     if words <= 12:
         if end_code(view):
             return "end_marker"
