@@ -803,7 +803,11 @@ def classify_lines(lines: list[str], lang: str, state: BoilerplateState,
         return LineView(lines[i], forms[i], tokens, marks, zone)
 
     def shape(i: int, zone: str) -> Optional[str]:
-        """`shape_reason` of line i in `zone`, once per line and zone."""
+        """`shape_reason` of line i in `zone`, once per line and zone. The body's rules are
+        among the head's: a line the head rules left is no body boilerplate either."""
+        if zone == "body" and (shape_reasons.get((i, "head"), "") is None
+                               or shape_reasons.get((i, "top"), "") is None):
+            return None
         if (i, zone) not in shape_reasons:
             line_view = view(i, zone)
             shape_reasons[i, zone] = shape_reason(line_view) if line_view is not None else None

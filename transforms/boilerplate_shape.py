@@ -21,7 +21,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
+from typing import NamedTuple, Optional
 
 import regex
 
@@ -165,9 +165,8 @@ def tokens_of(form: str) -> list[str]:
     return _TOKEN.findall(form)
 
 
-@dataclass(frozen=True)
-class LineView:
-    """One line as the rules read it.
+class LineView(NamedTuple):
+    """One line as the rules read it (a tuple: built for every short line, so kept cheap).
 
     zone: "top" (above the title), "head" (between the title and the body), "body", or "tail"
     (after the last paragraph). `marks[i]` holds the category bits of `tokens[i]`."""
@@ -403,19 +402,25 @@ def shape_reason(view: LineView) -> Optional[str]:
 
 _PREFIX_CUT = regex.compile(r"\s*(?:[:：]|\s[-–—]|[-–—]\s|\)\s*[-–—:：]?)\s*")
 _PREFIX_MAX_CHARS = 80
+_PREFIX_MAX_WORDS = 10
+_DATELINE_EVIDENCE = BIT["places"] | BIT["agencies"] | BIT["months"]
 
 
 def dateline_prefix(line: str, vocab: Vocabulary) -> Optional[str]:
     """The longest "city – date (agency) –" head of a first paragraph whose every word is a
     place, date, agency or outlet word, one of them a place or an agency (or whose first one
     or two words are followed only by dates and agencies); None otherwise."""
+    head = view_of(line, fold_term(line[:_PREFIX_MAX_CHARS]), "head", vocab)
+    if not any(mark & _DATELINE_EVIDENCE or token.isdigit()
+               for token, mark in zip(head.tokens[:_PREFIX_MAX_WORDS], head.marks)):
+        return None  # (one fold of the line's head rules out most first paragraphs)
     best = None
     for cut in _PREFIX_CUT.finditer(line, 0, _PREFIX_MAX_CHARS):
         prefix = line[:cut.end()]
         if cut.end() >= len(line) or not tokens_of(prefix):
             continue
         view = view_of(prefix, fold_term(prefix), "head", vocab)
-        if len(view.tokens) > 10:
+        if len(view.tokens) > _PREFIX_MAX_WORDS:
             break
         if (view.has("places") or view.has("agencies")) and view.each(
                 "places", "agencies", "months", "outlets"):
