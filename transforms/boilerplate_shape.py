@@ -325,8 +325,8 @@ def section_label(view: LineView) -> bool:
 
 def byline_or_dateline(view: LineView) -> Optional[str]:
     """Under the title: dates, places and agencies ("کابل، ۲۵ حمل ۱۴۰۲"), a reporter's role
-    with a separator ("مراسلنا في جدة – ..."), or a name beside a place, date, agency or role
-    across a bar, dash, colon or comma."""
+    with a separator ("مراسلنا في جدة – ..."), or two to four short parts across bars, dashes,
+    colons or commas, one of them a place, a date, an agency or a role ("name – city – date")."""
     tokens = view.tokens
     if view.zone != "head" or not tokens or len(tokens) > 12 or ends_with_sentence_mark(view.line):
         return None
@@ -340,11 +340,10 @@ def byline_or_dateline(view: LineView) -> Optional[str]:
     parts = view.parts(_PART_SEPARATORS)
     if view.marks[0] & BIT["roles"] and len(parts) >= 2 and len(tokens) <= 8:
         return "byline"
-    if not 2 <= len(parts) <= 3 or any(len(part.tokens) > 4 for part in parts):
+    if not 2 <= len(parts) <= 4 or any(len(part.tokens) > 5 for part in parts):
         return None
     if any(part.each("places") or part.each("agencies") or part.marks[0] & BIT["roles"]
-           or part.has("months") and any(t.isdigit() for t in part.tokens)
-           or _NUMERIC_DATE.search(" ".join(part.tokens)) is not None for part in parts):
+           or _is_date_or_source([part]) for part in parts):
         return "byline"
     return None
 
