@@ -20,10 +20,8 @@ setuptools.setup(
     packages=setuptools.find_namespace_packages(
         include=["pipeline*", "transforms*", "schemas", "configs"], exclude=["*__pycache__*"]),
     package_data={
-        "pipeline.sample": ["*"],
-        "pipeline.sample.feeds": ["*"],
-        "pipeline.sample.variants": ["*"],
-        "transforms.data": ["*"],
+        # every data folder (the sample, model data, boilerplate vocabulary) is a package
+        "": ["*.txt", "*.jsonl", "*.json", "*.tsv", "*.md"],
         "configs": ["*.yaml"],
     },
     install_requires=[

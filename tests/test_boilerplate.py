@@ -240,7 +240,7 @@ def test_shared_letter_fold_gives_the_match_form_and_key(line):
     """`classify_lines` folds a line's letters once for its match form and its line key."""
     letters = fold_letters(line)
     assert key_of_letters(letters) == fold_key(line)
-    full = fold_letters(line, boilerplate._MATCH_LETTER_FOLDS).casefold()
+    full = fold_letters(line, boilerplate.MATCH_LETTER_FOLDS).casefold()
     folded = boilerplate._collapse_spaces(full)
     assert boilerplate._match_form_of_letters(letters) == (boilerplate._trim(folded) or folded)
 
@@ -344,3 +344,92 @@ def test_site_line_keys_skip_shared_prose_which_is_never_stripped():
     doc = Doc(id="a", source="site/a.txt", text=f"تابعونا على تويتر\n{prose}\n")
     assert [value for _, value in site_line_keys(doc, BoilerplateConfig())] == [
         line_hash("تابعونا على تويتر")]
+
+
+# --- shape rules: boilerplate no pattern names, unique to its article ----------------------------
+
+@pytest.mark.parametrize("line, reason", [
+    ("(كونا)", "source_credit"),
+    ("نقلاً عن وكالة الأنباء العمانية", "source_credit"),
+    ("- ایلنا", "source_credit"),
+    ("به نقل از پژواک", "source_credit"),
+    ("ع.ح/ م.ن", "end_marker"),
+    ("١٢*٤٥٦*٧٨٩٠", "end_marker"),
+    ("ـ النهاية ـ", "end_marker"),
+    ("نزّلوا تطبيقنا من آب ستور", "promo"),
+    ("نسخه اندروید ما را از کافه‌بازار بگیرید", "promo"),
+    ("تصنيفات: الطاقة، الأسواق، الخليج", "tag_line"),
+    ("#انتخابات #مجلس #دولت", "tag_line"),
+    ("پرونده: بورس - تورم", "tag_line"),
+])
+def test_shape_rules_at_the_end(line, reason):
+    verdict = classify_lines([FA_BODY, FA_BODY.replace("امروز", "دیروز"), line], "fa", STATE)
+    assert removed_reasons(verdict) == [(line, reason)]
+
+
+@pytest.mark.parametrize("line, reason", [
+    ("كابل، ٢٥ حمل ١٤٠٢", "dateline"),
+    ("الزلفي – 3 آذار 2021 (واس)", "dateline"),
+    ("مراسلنا في جدة – خالد العلي", "byline"),
+    ("سامي الحربي | الدمام", "byline"),
+])
+def test_shape_head_lines_under_the_title(line, reason):
+    verdict = classify_lines(["عنوان الخبر عن خطة الوزارة الجديدة", line, AR_BODY], "ar", STATE)
+    assert verdict.title == "عنوان الخبر عن خطة الوزارة الجديدة"
+    assert removed_reasons(verdict) == [(line, reason)]
+
+
+def test_section_label_above_the_title_is_not_the_site_name():
+    verdict = classify_lines(["سرویس: ورزشی", "عنوان خبر درباره برنامه تازه وزارت", FA_BODY],
+                             "fa", STATE)
+    assert verdict.title == "عنوان خبر درباره برنامه تازه وزارت"
+    assert removed_reasons(verdict) == [("سرویس: ورزشی", "section_label")]
+    assert verdict.site_name is None
+
+
+def test_dateline_prefix_is_cut_and_the_sentence_kept():
+    verdict = classify_lines(["طهران (إرنا) - " + AR_BODY, AR_BODY], "ar", STATE)
+    assert verdict.kept == (AR_BODY, AR_BODY)
+    assert removed_reasons(verdict) == [("طهران (إرنا) -", "dateline")]
+    own_lead = "به گزارش خبرگزاری فارس از تهران، " + FA_BODY
+    assert classify_lines([own_lead, FA_BODY], "fa", STATE).removed == ()
+
+
+def test_cued_related_heading_needs_only_titles_below():
+    headlines = ["ارتفاع أسعار النفط في الأسواق العالمية", "الهلال يفوز على النصر في الديربي"]
+    verdict = classify_lines([AR_BODY, AR_BODY, "قد يهمك"] + headlines, "ar", STATE)
+    assert [r for _, r in removed_reasons(verdict)] == ["related_heading"] + [
+        "related_headlines"] * 2
+    subheading = classify_lines([AR_BODY, "قد يهمك", AR_BODY], "ar", STATE)
+    assert subheading.removed == ()
+
+
+@pytest.mark.parametrize("lines", [
+    # a quoted statement, a short sentence naming an agency, a reported post on a network
+    [AR_BODY, "وقال الوزير: «لن نتراجع عن هذا القرار».", "وأكدت وكالة الأنباء الكويتية الخبر.",
+     "وكتب الوزير على حسابه في تويتر أن الاجتماع كان مثمراً.", AR_BODY],
+    # a list inside the body, introduced by a sentence
+    [AR_BODY, "وتشمل القائمة: الرياض، جدة، الدمام.", AR_BODY],
+    # a roster and a date closing a sports story
+    [AR_BODY, "الهلال: أحمد، خالد، سالم، فهد، علي، ماجد، سعد، يوسف، ناصر، عمر، حسن",
+     "النصر: مازن، ياسر، سامي، طلال، بدر، هاني، وليد، نواف، فيصل، زياد، نايف"],
+    [FA_BODY, "پیش بازی پرسپولیس - استقلال", FA_BODY, "15/7/1383"],
+])
+def test_shape_rules_keep_content_that_looks_like_boilerplate(lines):
+    verdict = classify_lines(lines, "ar", STATE)
+    assert verdict.removed == ()
+
+
+def test_vocabulary_knows_written_forms():
+    from transforms.boilerplate_shape import BIT, fold_term, load_vocabulary
+    vocab = load_vocabulary()
+
+    def categories(text):
+        tokens = fold_term(text).split()
+        return [{name for name, bit in BIT.items() if mark & bit} for mark in vocab.marks(tokens)]
+
+    assert "networks" in categories("وتويتر")[0]                 # a clitic on a name
+    assert "tag_labels" in categories("برچسب‌ها")[0]              # ZWNJ gone, Persian plural
+    assert categories("وكالة الأنباء الكويتية") == [{"agencies", "outlets"}, {"agencies"},
+                                                   {"agencies"}]
+    assert "related" not in categories("وآخر")[0]                 # no clitics on cue words

@@ -35,8 +35,11 @@ import regex
 import xxhash
 import yaml
 
-from transforms.folding import (LETTER_FOLDS, fold, fold_key, fold_letters, key_of_letters,
-                                replace_chars)
+from transforms.boilerplate_shape import (MATCH_LETTER_FOLDS, MATCH_ONLY_FOLDS, LineView,
+                                         Vocabulary, dateline_prefix, load_vocabulary,
+                                         may_be_boilerplate, related_heading, shape_reason,
+                                         tokens_of)
+from transforms.folding import fold, fold_key, fold_letters, key_of_letters, replace_chars
 from transforms.model import Doc, Reject, RemovedLine
 
 PATTERNS_PATH = Path(__file__).resolve().parents[1] / "configs" / "boilerplate.yaml"
@@ -59,6 +62,9 @@ class BoilerplateConfig:
         in at least this many documents of its site and in this share of the site's documents.
     site_line_prose_words: a recurring line with at least this many words that ends like a
         sentence is shared article text (wire copies), not a template line, and is kept.
+    vocabulary_dir: folder of the curated word lists the shape rules read (agencies, networks,
+        months, places, cues; see `transforms/boilerplate_shape.py`); None = the packaged
+        `transforms/data/boilerplate`.
     """
     patterns_path: Optional[str] = None
     min_clean_chars: int = 50
@@ -72,13 +78,11 @@ class BoilerplateConfig:
     site_line_min_docs: int = 5
     site_line_min_share: float = 0.02
     site_line_prose_words: int = 12
+    vocabulary_dir: Optional[str] = None
 
 
 # --- match form -------------------------------------------------------------------------------
 
-# Match forms fold teh marbuta too: "مشاركة"/"مشارکه" match alike.
-_MATCH_ONLY_FOLDS = (("\u0629", "\u0647"),)
-_MATCH_LETTER_FOLDS = LETTER_FOLDS + _MATCH_ONLY_FOLDS
 _SPACES = regex.compile(r"\s+")
 # Decoration around a line: bullets, slashes, dashes, stars, pipes, dots, brackets, quotes.
 _EDGE_RUN = regex.compile(
@@ -86,7 +90,7 @@ _EDGE_RUN = regex.compile(
 
 
 def _fold_letters(text: str) -> str:
-    return fold_letters(text, _MATCH_LETTER_FOLDS)
+    return fold_letters(text, MATCH_LETTER_FOLDS)
 
 
 def _has_python_only_space(text: str) -> bool:
@@ -127,8 +131,8 @@ def match_form(line: str) -> str:
 def _match_form_of_letters(letters: str) -> str:
     """`match_form` of the line whose `fold_letters` is `letters` (shared with its line key).
     The match-only folds neither make nor take a digit, so applied after `fold_letters`'s digit
-    pass they give what `fold_letters(line, _MATCH_LETTER_FOLDS)` does."""
-    folded = _collapse_spaces(replace_chars(letters, _MATCH_ONLY_FOLDS).casefold())
+    pass they give what `fold_letters(line, MATCH_LETTER_FOLDS)` does."""
+    folded = _collapse_spaces(replace_chars(letters, MATCH_ONLY_FOLDS).casefold())
     trimmed = _trim(folded)
     return trimmed or folded
 
@@ -157,7 +161,7 @@ _CLOSERS = "»«\"”“’'）)]】"
 _SENTENCE_END = (".", "۔", "…", "؛", ";", "،", ",", ":", "：")
 _TITLE_PREFIX = regex.compile(r"^[^:：]{2,40}[:：]\s*\S")
 _QUOTED = regex.compile(r"[«»\"“”]")
-_DASH_SPLIT = regex.compile(r"\s*[-–—]\s*")
+_DASH_SPLIT = regex.compile(r"\s*[-–—|]\s*")
 _STRONG_CRUMB_SPLIT = regex.compile(r"\s+[»›>]\s+|\s*\|\s*")
 _CRUMB_SPLIT = regex.compile(r"\s+[|»›>/\-–—]\s+|\s*\|\s*")
 _WORD_RE = regex.compile(r"[\p{L}\p{N}]+")
@@ -369,6 +373,7 @@ class BoilerplateState:
     site_name_words: frozenset[str]
     share_bar_words: frozenset[str]
     date_words: frozenset[str]
+    vocab: Vocabulary
 
     def kinds_for(self, where: str) -> tuple[LineKind, ...]:
         return tuple(kind for kind in self.kinds if kind.where == where)
@@ -414,7 +419,8 @@ def load_boilerplate(cfg: BoilerplateConfig = BoilerplateConfig()) -> Boilerplat
     words = lambda key: frozenset(_fold_word(w) for w in data.get(key, ()))  # noqa: E731
     return BoilerplateState(cfg=cfg, kinds=kinds, site_name_words=words("site_name_words"),
                             share_bar_words=words("share_bar_words"),
-                            date_words=words("date_words"))
+                            date_words=words("date_words"),
+                            vocab=load_vocabulary(cfg.vocabulary_dir))
 
 
 # --- shape rules that patterns cannot express ---------------------------------------------------
@@ -500,7 +506,8 @@ def _names_the_body(first: str, second: str, rest: list[str]) -> bool:
 
 
 def _is_byline_shape(form: str) -> bool:
-    """"Name – City", "Site – City", "Name- Site- City:": short dash-separated segments."""
+    """"Name – City", "Site | City", "Name- Site- City:": short dash- or bar-separated
+    segments."""
     parts = [p for p in _DASH_SPLIT.split(form) if p]
     return (2 <= len(parts) <= 4 and word_count(form) <= 7
             and all(word_count(p) <= 3 for p in parts))
@@ -610,8 +617,8 @@ def find_headline_block(lines: list[str], words: list[int], reasons: dict[int, s
 
     Walks back from the end over title-like lines, stepping over trailing prompts already
     removed; stops at an article-ending line, a body line, or a line quoting the document's own
-    title (a "link to this story" line is not another story). A body line ending in ":" just
-    above the run introduces a list that belongs to the article.
+    title (a "link to this story" line is not another story). A body line ending in ":" or
+    "،" just above the run ("به گزارش ورزش سه،") introduces a list that belongs to the article.
     """
     own_title_hash = _key_hash(own_title_key) if own_title_key else None
     run: list[int] = []
@@ -642,7 +649,7 @@ def find_headline_block(lines: list[str], words: list[int], reasons: dict[int, s
     if not run:
         return None
     above = run[0] - 1
-    if not after_end and above >= 0 and above not in reasons and last_mark(lines[above]) in ":：":
+    if not after_end and above >= 0 and above not in reasons and last_mark(lines[above]) in ":：،,":
         return None
     body_indices = [i for i in range(run[0]) if i not in reasons]
     body = [lines[i] for i in body_indices]
@@ -673,8 +680,9 @@ _DASH_BYLINE_PREFIX = regex.compile(
 
 
 def split_inline_prefix(line: str, state: BoilerplateState) -> Optional[tuple[str, str, str]]:
-    """`(prefix, rest, reason)` when the first paragraph starts with a share bar or a
-    "name- site- city:" byline that lost its own line; None otherwise."""
+    """`(prefix, rest, reason)` when the first paragraph starts with a share bar, a
+    "name- site- city:" byline or a "city – date (agency) –" dateline that lost its own line;
+    None otherwise."""
     tokens = line.split(" ")
     consumed = 0
     while consumed < len(tokens) and _fold_word(tokens[consumed]) in state.share_bar_words:
@@ -686,10 +694,42 @@ def split_inline_prefix(line: str, state: BoilerplateState) -> Optional[tuple[st
     found = _DASH_BYLINE_PREFIX.match(line)
     if found and word_count(found.group()) <= 8 and is_prose(line[found.end():]):
         return found.group().strip(), line[found.end():], "byline"
+    prefix = dateline_prefix(line, state.vocab)
+    if prefix and is_prose(line[len(prefix):]):
+        return prefix.strip(), line[len(prefix):], "dateline"
     return None
 
 
 # --- classification -----------------------------------------------------------------------------
+
+_HEADING_MAX_WORDS = 4
+
+
+def _cued_headings(lines: list[str], words: list[int], reasons: dict[int, str],
+                   cfg: BoilerplateConfig, view_at) -> list[int]:
+    """Short lines with a related-stories word ("شاهد أيضاً", "پیوندهای مرتبط") below the
+    article's last paragraph, with only title-like lines after them. `view_at(i)` gives line
+    i's `LineView`."""
+    open_lines = [i for i in range(len(lines)) if i not in reasons]
+    # the trailing run of short non-prose lines: candidates, each but the last with titles below
+    start = len(open_lines)
+    while start > 0 and not is_prose(lines[open_lines[start - 1]], words[open_lines[start - 1]]) \
+            and words[open_lines[start - 1]] <= cfg.headline_max_words:
+        start -= 1
+    if start == 0:  # no paragraph above: the short lines are the article
+        return []
+    found = []
+    for i in open_lines[start:-1]:
+        line_view = view_at(i)
+        if line_view is not None and related_heading(line_view):
+            found.append(i)
+    return found
+
+
+def _is_block_heading(line: str, words: int) -> bool:
+    """A short line right above a related-headline block, not a sentence: its heading."""
+    return 1 <= words <= _HEADING_MAX_WORDS and (
+        not ends_like_sentence(line) or last_mark(line) in ":：")
 
 @dataclass(frozen=True)
 class Classified:
@@ -748,6 +788,30 @@ def classify_lines(lines: list[str], lang: str, state: BoilerplateState,
     title_index: Optional[int] = None
     title_key = fold_key(title) if has_title and title else None
     head_kinds, anywhere_kinds, tail_kinds = (state.kinds_for(w) for w in ("head", "anywhere", "tail"))
+    token_marks: dict[int, tuple[list[str], list[int]]] = {}
+    shape_reasons: dict[tuple[int, str], Optional[str]] = {}
+
+    def view(i: int, zone: str) -> Optional[LineView]:
+        """The line as the shape rules read it in `zone`; None for a paragraph too long for
+        any of them (tokens and their vocabulary marks are found once per line)."""
+        if not may_be_boilerplate(lines[i], form_words[i]):
+            return None
+        if i not in token_marks:
+            tokens = tokens_of(forms[i])
+            token_marks[i] = tokens, state.vocab.marks(tokens)
+        tokens, marks = token_marks[i]
+        return LineView(lines[i], forms[i], tokens, marks, zone)
+
+    def shape(i: int, zone: str) -> Optional[str]:
+        """`shape_reason` of line i in `zone`, once per line and zone. The body's rules are
+        among the head's: a line the head rules left is no body boilerplate either."""
+        if zone == "body" and (shape_reasons.get((i, "head"), "") is None
+                               or shape_reasons.get((i, "top"), "") is None):
+            return None
+        if (i, zone) not in shape_reasons:
+            line_view = view(i, zone)
+            shape_reasons[i, zone] = shape_reason(line_view) if line_view is not None else None
+        return shape_reasons[i, zone]
 
     def take_anywhere(i: int) -> bool:
         nonlocal credited
@@ -760,6 +824,10 @@ def classify_lines(lines: list[str], lang: str, state: BoilerplateState,
         if _is_share_bar(forms[i], state):
             reasons[i] = "share_prompt"
             return True
+        reason = shape(i, "body")
+        if reason is not None:
+            reasons[i] = reason
+            return True
         return False
 
     def head_reason(i: int, before_title: bool = False) -> Optional[str]:
@@ -769,7 +837,7 @@ def classify_lines(lines: list[str], lang: str, state: BoilerplateState,
                 return kind.reason
         if _is_dateline(forms[i], state):
             return "dateline"
-        return None
+        return shape(i, "top" if before_title else "head")
 
     def is_title_candidate(i: int) -> bool:
         return (i + 1 < len(lines) and looks_like_title(lines[i], cfg, words[i])
@@ -785,7 +853,7 @@ def classify_lines(lines: list[str], lang: str, state: BoilerplateState,
         reason = head_reason(index, before_title=not title_decided)
         if title_key is not None and key_of_letters(letters[index]) == title_key:
             reasons[index] = "repeated_title"
-        elif not title_decided and index + 1 < len(lines) and (
+        elif not title_decided and index + 1 < len(lines) and reason != "section_label" and (
                 reason == "site_name" or _is_site_name(form, state)
                 or _may_be_site_name(form) and is_title_candidate(index + 1)
                 and not _names_the_body(line, lines[index + 1], lines[index + 2:])):
@@ -831,18 +899,27 @@ def classify_lines(lines: list[str], lang: str, state: BoilerplateState,
     body_reasons = dict(reasons)
     if title_index is not None:
         body_reasons[title_index] = "title"
+    for i in _cued_headings(lines, words, body_reasons, cfg, lambda i: view(i, "body")):
+        reasons[i] = body_reasons[i] = "related_heading"
     for i in lines_under_headings(lines, words, body_reasons, cfg):
         reasons[i] = body_reasons[i] = "related_headlines"
     block = find_headline_block(lines, words, body_reasons, batch_titles, title_key, cfg)
     if block is not None:
         for i in block.indices:
             reasons[i] = "related_headlines"
+        above = block.indices[0] - 1
+        if above >= 0 and above not in reasons and above != title_index \
+                and _is_block_heading(lines[above], words[above]):
+            reasons[above] = "related_heading"
     last_paragraph = max((i for i in range(len(lines)) if i not in reasons and i != title_index
                           and is_prose(lines[i], words[i])), default=-1)
     for i in range(last_paragraph + 1, len(lines)):
-        if i not in reasons and i != title_index and (
-                kind := _match_kind(forms[i], form_words[i], tail_kinds)):
-            reasons[i] = kind.reason
+        if i in reasons or i == title_index:
+            continue
+        kind = _match_kind(forms[i], form_words[i], tail_kinds)
+        reason = kind.reason if kind is not None else shape(i, "tail")
+        if reason is not None:
+            reasons[i] = reason
 
     kept = tuple(i for i in range(len(lines)) if i not in reasons and i != title_index)
     removed = tuple(prefix_removed) + tuple(RemovedLine(lines[i], reasons[i]) for i in sorted(reasons))
