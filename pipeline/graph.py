@@ -27,7 +27,7 @@ from transforms.limits import check_limits
 from transforms.normalize import basic_normalize_step, normalize_step
 from transforms.read import ReadArticles, SourceManifest
 from transforms.repair import build_repairer, repair_step
-from transforms.rows import doc_row, index_row, manifest_row, rejection_row, read_index_file
+from transforms.rows import doc_row, index_row, manifest_row, rejection_row
 from transforms.write import WriteStaged
 
 
@@ -92,15 +92,14 @@ def build_graph(pipeline: beam.Pipeline, spec: RunSpec, config) -> None:
     stripped = (cleaned
                 | "CleanedDocs" >> beam.Filter(is_doc)
                 | "StripBoilerplate" >> StripBoilerplate(config.boilerplate))
-    earlier_index = None
+    earlier_index_files = None
     if spec.earlier_index_files:
-        earlier_index = (pipeline
-                         | "EarlierIndexFiles" >> beam.Create(spec.earlier_index_files)
-                         | "ReadEarlierIndex" >> beam.FlatMap(read_index_file))
+        earlier_index_files = pipeline | "EarlierIndexFiles" >> beam.Create(
+            spec.earlier_index_files)
     deduplicated = (stripped
                     | "StrippedDocs" >> beam.Filter(is_doc)
                     | "Deduplicate" >> DeduplicateWithIndex(config.dedup, spec.run_date,
-                                                            earlier_index))
+                                                            earlier_index_files))
 
     run_date = spec.run_date
     rows = [

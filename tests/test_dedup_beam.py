@@ -4,6 +4,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import apache_beam as beam
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
@@ -109,22 +111,31 @@ def test_seed_articles_on_one_event_are_all_kept():
                     equal_to([(d.id, None, 1) for d in docs]))
 
 
-def test_new_copy_of_an_earlier_document_points_to_it():
+def _write_index(rows, path):
+    pq.write_table(pa.Table.from_pylist(rows, schema=INDEX_SCHEMA), path)
+
+
+def test_new_copy_of_an_earlier_document_points_to_it(tmp_path):
     cfg = FAST
+    index_file = str(tmp_path / "day1.parquet")
     with TestPipeline() as p:
         day1 = (p | "Day1" >> beam.Create([_doc("d1-story", STORY), _doc("d1-other", OTHER)])
                 | "Dedup1" >> DeduplicateWithIndex(cfg, "2025-07-01"))
+        assert_that(day1["index"] | beam.Map(lambda row: (row["id"], sorted(row) == sorted(
+            INDEX_SCHEMA.names))), equal_to([("d1-story", True), ("d1-other", True)]),
+            label="index rows")
+        _ = (day1["index"] | beam.combiners.ToList()
+             | beam.Map(_write_index, index_file))
+    with TestPipeline() as p:
         day2 = (p | "Day2" >> beam.Create([_doc("d2-copy", _edited(STORY)),
                                            _doc("d2-new", "خبر جديد تماما عن الطقس غدا")])
-                | "Dedup2" >> DeduplicateWithIndex(cfg, "2025-07-02",
-                                                   earlier_index=day1["index"]))
+                | "Dedup2" >> DeduplicateWithIndex(
+                    cfg, "2025-07-02",
+                    earlier_index_files=p | "Day1Index" >> beam.Create([index_file])))
         assert_that(day2["docs"] | beam.Map(_fields), equal_to([
             ("d2-copy", "d1-story", "d1-story", 2),
             ("d2-new", "d2-new", None, 1),
         ]))
-        assert_that(day1["index"] | beam.Map(lambda row: (row["id"], sorted(row) == sorted(
-            INDEX_SCHEMA.names))), equal_to([("d1-story", True), ("d1-other", True)]),
-            label="index rows")
 
 
 def test_a_document_whose_features_raise_becomes_a_step_failed_rejection(monkeypatch):

@@ -3,9 +3,6 @@ from __future__ import annotations
 
 import datetime
 
-import pyarrow.parquet as pq
-from apache_beam.io.filesystems import FileSystems
-
 from transforms.model import Doc, Rejection
 from transforms.read import SourceManifest
 from transforms.write import OutputRow, partition_path
@@ -63,12 +60,6 @@ def rejection_row(rejection: Rejection, run_date: str) -> OutputRow:
 def index_row(row: dict, run_date: str) -> OutputRow:
     """A kept document's band keys and shingles, for later runs to match against."""
     return OutputRow("index", partition_path(run_date), row)
-
-
-def read_index_file(path: str):
-    """Rows of one earlier index file (read on a worker, never collected in the driver)."""
-    with FileSystems.open(path) as handle:
-        yield from pq.read_table(handle).to_pylist()
 
 
 def manifest_row(manifest: SourceManifest, run_date: str) -> OutputRow:

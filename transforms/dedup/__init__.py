@@ -3,8 +3,8 @@ verification, connected components in Beam, and a deterministic kept document pe
 
 Public API (import from the submodules; this package import stays light for config loading):
 - `config.DedupConfig` - the `dedup:` config section;
-- `beam.Deduplicate(cfg, earlier_index=None)` - docs -> docs with dedup fields;
-  `beam.DeduplicateWithIndex(cfg, run_date, earlier_index=None)` - `{"docs", "index"}`;
+- `beam.Deduplicate(cfg, earlier_index_files=None)` - docs -> docs with dedup fields;
+  `beam.DeduplicateWithIndex(cfg, run_date, earlier_index_files=None)` - `{"docs", "index"}`;
 - `index.INDEX_SCHEMA` - pyarrow schema of the index rows (`index/date=<run_date>/`);
 - `stats.DedupStats()` / `stats.dedup_stats(rows)` - run-report diagnostics;
 - pure functions: `shingles.shingles/tokens/shingle_hashes`, `signatures.signature`,

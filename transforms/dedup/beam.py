@@ -11,9 +11,10 @@
 Nothing is collected in one process: every step is keyed. No tagged outputs, nothing emitted
 from `finish_bundle`, no metrics read inside the pipeline, so the graph runs on any runner.
 Counters (namespace `khabar`, names `dedup.*`) report bucket caps, verified/rejected edges and
-convergence. With `earlier_index` (rows of `INDEX_SCHEMA` from earlier run dates), earlier kept
-documents join the buckets and clusters as fixed leaders: a new copy of one becomes its
-duplicate, and earlier rows are never rewritten.
+convergence. With `earlier_index_files` (paths of `INDEX_SCHEMA` files of earlier run dates),
+the earlier kept documents that share a band key with this run's documents (`index.probe_index_file`:
+the index is probed with the run's keys, not replayed) join the buckets and clusters as fixed
+leaders: a new copy of one becomes its duplicate, and earlier rows are never rewritten.
 """
 from __future__ import annotations
 
@@ -21,12 +22,13 @@ from dataclasses import dataclass, replace
 from typing import Optional
 
 import apache_beam as beam
+import numpy as np
 from apache_beam.metrics import Metrics
 
 from transforms.beam_steps import METRICS_NAMESPACE, STEP_FAILED, failure_detail
 from transforms.dedup.components import both_directions, is_settled, label, large_star, small_star
 from transforms.dedup.config import DedupConfig
-from transforms.dedup.index import earlier_members, index_row, layout_tag
+from transforms.dedup.index import index_row, layout_tag, probe_index_file, sorted_keys
 from transforms.dedup.lsh import bucket_edges
 from transforms.dedup.select import (Assignment, Member, Node, assign_component, doc_node,
                                      node_id, singleton, THIS_RUN)
@@ -338,14 +340,58 @@ def _rep_weight(feature: Feature):
     return node_id(feature.node), feature.weight
 
 
+class _RunKeys(beam.CombineFn):
+    """All band keys of this run's documents as one sorted, distinct uint64 array (8 bytes a
+    key): the side input that index probes search. Keys gather in small arrays that are merged
+    every `_MERGE_EVERY` documents, never as a list of Python ints."""
+
+    _MERGE_EVERY = 4_096
+
+    def create_accumulator(self):
+        return []
+
+    def add_input(self, accumulator, bands):
+        accumulator.append(np.asarray(bands, dtype=np.uint64))
+        if len(accumulator) >= self._MERGE_EVERY:
+            accumulator[:] = [sorted_keys(np.concatenate(accumulator))]
+        return accumulator
+
+    def merge_accumulators(self, accumulators):
+        return [keys for accumulator in accumulators for keys in accumulator]
+
+    def extract_output(self, accumulator):
+        return sorted_keys(np.concatenate(accumulator) if accumulator else [])
+
+
+class _ProbeEarlierIndex(beam.DoFn):
+    """Index file path -> (node, band keys, packed shingles) of its rows that meet this run."""
+
+    def __init__(self, layout: str):
+        self._layout = layout
+        self._rows = _counter("index_rows_probed")
+        self._matched = _counter("index_rows_matched")
+        self._other_layout = _counter("index_rows_other_layout")
+
+    def process(self, path: str, run_keys):
+        probed = probe_index_file(path, run_keys, self._layout)
+        self._rows.inc(probed.rows)
+        self._matched.inc(len(probed.members))
+        self._other_layout.inc(probed.other_layout)
+        yield from probed.members
+
+
+def _bands_of(feature: Feature):
+    return feature.bands
+
+
 class _Assignments(beam.PTransform):
     """Docs -> (reps' features, (id, Assignment) for every signed document,
     (id, detail) for every document whose features failed)."""
 
-    def __init__(self, cfg: DedupConfig, earlier_index=None):
+    def __init__(self, cfg: DedupConfig, earlier_index_files=None):
         super().__init__()
         self._cfg = cfg
-        self._earlier_index = earlier_index
+        self._earlier_index_files = earlier_index_files
 
     def expand(self, docs):
         cfg = self._cfg
@@ -360,9 +406,12 @@ class _Assignments(beam.PTransform):
 
         band_entries = reps | "BandEntries" >> beam.FlatMap(_band_entries)
         node_shingles = reps | "NodeShingles" >> beam.Map(_node_shingles)
-        if self._earlier_index is not None:
-            earlier = self._earlier_index | "EarlierMembers" >> beam.FlatMap(
-                earlier_members, layout_tag(cfg))
+        if self._earlier_index_files is not None:
+            run_keys = (reps
+                        | "RunBandKeys" >> beam.Map(_bands_of)
+                        | "SortedRunKeys" >> beam.CombineGlobally(_RunKeys()))
+            earlier = self._earlier_index_files | "ProbeEarlierIndex" >> beam.ParDo(
+                _ProbeEarlierIndex(layout_tag(cfg)), beam.pvalue.AsSingleton(run_keys))
             band_entries = ((band_entries,
                              earlier | "EarlierBands" >> beam.FlatMap(_earlier_bands))
                             | "AllBandEntries" >> beam.Flatten())
@@ -417,17 +466,18 @@ class Deduplicate(beam.PTransform):
     A document whose features raise comes out as a `Rejection` (`step_failed`) instead.
     Kept documents have `duplicate_of=None` and `cluster_id` = their own id; duplicates name
     the kept document in both fields and carry their verified similarity to it (1.0 for an
-    exact copy). `earlier_index`: optional PCollection of `INDEX_SCHEMA` dicts from earlier
-    run dates (never the run being written).
+    exact copy). `earlier_index_files`: optional PCollection of paths of `INDEX_SCHEMA` Parquet
+    files of earlier run dates (never the run being written).
     """
 
-    def __init__(self, cfg: Optional[DedupConfig] = None, earlier_index=None):
+    def __init__(self, cfg: Optional[DedupConfig] = None, earlier_index_files=None):
         super().__init__()
         self._cfg = cfg or DedupConfig()
-        self._earlier_index = earlier_index
+        self._earlier_index_files = earlier_index_files
 
     def expand(self, docs):
-        _, assignments, failures = docs | "Match" >> _Assignments(self._cfg, self._earlier_index)
+        _, assignments, failures = docs | "Match" >> _Assignments(self._cfg,
+                                                                  self._earlier_index_files)
         return _assign_docs(docs, assignments, failures)
 
 
@@ -435,18 +485,18 @@ class DeduplicateWithIndex(beam.PTransform):
     """`Deduplicate` plus this run's index rows: returns `{"docs": ..., "index": ...}`.
 
     The index holds one `INDEX_SCHEMA` row per kept document of this run that has words; the
-    lead writes it under `index/date=<run_date>/` and passes earlier dates' rows next time.
+    lead writes it under `index/date=<run_date>/` and passes earlier dates' files next time.
     """
 
-    def __init__(self, cfg: Optional[DedupConfig], run_date: str, earlier_index=None):
+    def __init__(self, cfg: Optional[DedupConfig], run_date: str, earlier_index_files=None):
         super().__init__()
         self._cfg = cfg or DedupConfig()
         self._run_date = run_date
-        self._earlier_index = earlier_index
+        self._earlier_index_files = earlier_index_files
 
     def expand(self, docs):
         reps, assignments, failures = docs | "Match" >> _Assignments(self._cfg,
-                                                                     self._earlier_index)
+                                                                     self._earlier_index_files)
         out = _assign_docs(docs, assignments, failures)
         kept_ids = (out
                     | "KeptDocs" >> beam.Filter(_is_kept)

@@ -1,17 +1,26 @@
-"""Index rows that let a later run match this run's kept documents.
+"""Index rows that let a later run match this run's kept documents, and the probe that reads
+only the earlier rows a run can meet.
 
 One row per kept document: its band keys (to meet new documents in LSH buckets) and its
 packed shingle hashes (to verify those candidates exactly and name the earlier document).
 The `layout` tag records everything that makes band keys and shingles comparable; rows written
 under another layout are skipped and counted, never silently mismatched.
+
+A later run does not replay the index: an earlier document can only become a candidate through
+a bucket it shares with a document of the run, so `probe_index_file` keeps the rows with at
+least one band key among the run's keys (vectorized, on the Arrow columns) and reads the
+shingles of those rows alone.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Optional
 
 import numpy as np
 import pyarrow as pa
-from apache_beam.metrics import Metrics
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+from apache_beam.io.filesystems import FileSystems
 
 from transforms.dedup.select import EARLIER_RUN, rank_node
 
@@ -24,6 +33,8 @@ INDEX_SCHEMA = pa.schema([
     pa.field("bands", pa.list_(pa.uint64()), nullable=False),
     pa.field("shingles", pa.binary(), nullable=False),
 ])
+# Everything a probe needs to decide which rows match, without the (large) shingles.
+PROBE_COLUMNS = ["id", "published", "text_length", "layout", "bands"]
 
 
 def layout_tag(cfg) -> str:
@@ -39,14 +50,55 @@ def index_row(doc, bands, shingles: bytes, cfg, run_date: str) -> dict:
             "bands": np.asarray(bands, dtype=np.uint64), "shingles": shingles}
 
 
-def earlier_members(row: dict, layout: str) -> list[tuple]:
-    """(node, band keys, packed shingles) of an earlier kept document, if comparable."""
-    if row.get("layout") != layout:
-        Metrics.counter("khabar", "dedup.index_rows_other_layout").inc()
-        return []
-    node = rank_node(row["id"], _optional(row.get("published")), int(row["text_length"]),
-                     era=EARLIER_RUN)
-    return [(node, tuple(int(b) for b in row["bands"]), bytes(row["shingles"]))]
+def sorted_keys(keys) -> np.ndarray:
+    """Distinct uint64 band keys, sorted for `rows_meeting`'s binary search."""
+    return np.unique(np.asarray(keys, dtype=np.uint64))
+
+
+@dataclass(frozen=True)
+class ProbeResult:
+    """What one index file gave a run: the matching members and how many rows were looked at."""
+    members: list[tuple]
+    rows: int
+    other_layout: int
+
+
+def rows_meeting(table: pa.Table, run_keys: np.ndarray, layout: str) -> tuple[np.ndarray, int]:
+    """(row numbers of this layout with a band key in `run_keys`, rows of another layout).
+
+    `run_keys` is sorted and distinct (`sorted_keys`); the test is one binary search over all
+    band keys of the file, never a Python loop over its rows.
+    """
+    same_layout = pc.equal(table["layout"], layout).combine_chunks()
+    other_layout = len(same_layout) - pc.sum(same_layout).as_py() if len(same_layout) else 0
+    bands = table["bands"].combine_chunks()
+    flat = pc.list_flatten(bands).to_numpy(zero_copy_only=False)
+    if flat.size == 0 or run_keys.size == 0:
+        return np.empty(0, dtype=np.int64), other_layout
+    owners = pc.list_parent_indices(bands).to_numpy(zero_copy_only=False)
+    found = np.minimum(np.searchsorted(run_keys, flat), run_keys.size - 1)
+    meeting = np.unique(owners[run_keys[found] == flat])
+    return meeting[same_layout.to_numpy(zero_copy_only=False)[meeting]], other_layout
+
+
+def members_of(table: pa.Table, shingles: pa.Array, rows: np.ndarray) -> list[tuple]:
+    """(node, band keys, packed shingles) of the given rows; `shingles` holds those rows only."""
+    picked = table.take(pa.array(rows, type=pa.int64())).to_pylist()
+    return [(rank_node(row["id"], _optional(row["published"]), int(row["text_length"]),
+                       era=EARLIER_RUN),
+             tuple(row["bands"]), shingle_bytes)
+            for row, shingle_bytes in zip(picked, shingles.to_pylist())]
+
+
+def probe_index_file(path: str, run_keys: np.ndarray, layout: str) -> ProbeResult:
+    """The earlier kept documents of one index file that share a bucket with this run."""
+    with FileSystems.open(path) as handle:
+        parquet = pq.ParquetFile(handle)
+        table = parquet.read(columns=PROBE_COLUMNS)
+        rows, other_layout = rows_meeting(table, run_keys, layout)
+        shingles = (parquet.read(columns=["shingles"])["shingles"].take(pa.array(rows))
+                    if rows.size else pa.array([], pa.binary()))
+    return ProbeResult(members_of(table, shingles, rows), table.num_rows, other_layout)
 
 
 def _optional(value) -> Optional[str]:
