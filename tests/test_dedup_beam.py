@@ -13,8 +13,8 @@ from apache_beam.testing.util import assert_that, equal_to
 from apache_beam.coders import FastPrimitivesCoder
 from hypothesis import given, strategies as st
 
-from transforms.dedup.beam import (ConnectedComponents, Deduplicate, DeduplicateWithIndex,
-                                   shuffle_key)
+from transforms.dedup.beam import (ApplyDecisions, ConnectedComponents, DedupDecisions,
+                                   Deduplicate, shuffle_key)
 from transforms.dedup.components import connected_components_local
 from transforms.dedup.config import DedupConfig
 from transforms.dedup.index import INDEX_SCHEMA
@@ -120,7 +120,7 @@ def test_new_copy_of_an_earlier_document_points_to_it(tmp_path):
     index_file = str(tmp_path / "day1.parquet")
     with TestPipeline() as p:
         day1 = (p | "Day1" >> beam.Create([_doc("d1-story", STORY), _doc("d1-other", OTHER)])
-                | "Dedup1" >> DeduplicateWithIndex(cfg, "2025-07-01"))
+                | "Dedup1" >> DedupDecisions(cfg, "2025-07-01"))
         assert_that(day1["index"] | beam.Map(lambda row: (row["id"], sorted(row) == sorted(
             INDEX_SCHEMA.names))), equal_to([("d1-story", True), ("d1-other", True)]),
             label="index rows")
@@ -129,10 +129,9 @@ def test_new_copy_of_an_earlier_document_points_to_it(tmp_path):
     with TestPipeline() as p:
         day2 = (p | "Day2" >> beam.Create([_doc("d2-copy", _edited(STORY)),
                                            _doc("d2-new", "خبر جديد تماما عن الطقس غدا")])
-                | "Dedup2" >> DeduplicateWithIndex(
-                    cfg, "2025-07-02",
-                    earlier_index_files=p | "Day1Index" >> beam.Create([index_file])))
-        assert_that(day2["docs"] | beam.Map(_fields), equal_to([
+                | "Dedup2" >> Deduplicate(
+                    cfg, earlier_index_files=p | "Day1Index" >> beam.Create([index_file])))
+        assert_that(day2 | beam.Map(_fields), equal_to([
             ("d2-copy", "d1-story", "d1-story", 2),
             ("d2-new", "d2-new", None, 1),
         ]))
@@ -154,7 +153,9 @@ def test_a_document_whose_features_raise_becomes_a_step_failed_rejection(monkeyp
     monkeypatch.setattr(dedup_beam, "fingerprint", fingerprint_failing_on_other)
     docs = [_doc("story", STORY), _doc("edit", _edited(STORY)), _doc("bad", OTHER)]
     with TestPipeline() as p:
-        out = p | beam.Create(docs) | DeduplicateWithIndex(FAST, "2025-07-01")
+        docs = p | beam.Create(docs)
+        decided = docs | DedupDecisions(FAST, "2025-07-01")
+        out = {"docs": docs | ApplyDecisions(decided), "index": decided["index"]}
         assert_that(out["docs"] | beam.Filter(lambda e: isinstance(e, Doc)) | beam.Map(_fields),
                     equal_to([("edit", "edit", None, 2), ("story", "edit", "edit", 2)]))
         assert_that(out["docs"] | beam.Filter(lambda e: isinstance(e, Rejection))

@@ -57,6 +57,13 @@ def rejection_row(rejection: Rejection, run_date: str) -> OutputRow:
     })
 
 
+def record_row(record, run_date: str) -> OutputRow:
+    """The row of a record at the end of the graph: a document, a duplicate or a rejection."""
+    if isinstance(record, Rejection):
+        return rejection_row(record, run_date)
+    return doc_row(record, run_date)
+
+
 def index_row(row: dict, run_date: str) -> OutputRow:
     """A kept document's band keys and shingles, for later runs to match against."""
     return OutputRow("index", partition_path(run_date), row)

@@ -310,26 +310,20 @@ def _with_copies(rep_and_joined):
     return out
 
 
-def _apply_assignment(id_and_joined):
-    """The documents with their dedup fields set (an unsigned document stays alone); a
-    document whose features failed becomes its `step_failed` rejection."""
-    doc_id, joined = id_and_joined
-    failures = sorted(joined["failed"])
-    if failures:
-        for doc in joined["doc"]:
-            yield Rejection.of(doc, STEP_FAILED, failures[0], DEDUP_STEP)
-        return
-    found = list(joined["assignment"])
-    assignment = found[0] if found else singleton(doc_id)
-    for doc in joined["doc"]:
-        yield doc.replace(cluster_id=assignment.kept_id,
+def apply_decision(record, decisions: dict, failures: dict):
+    """A document with its dedup fields set (no decision: it was alone or unsigned, so it is
+    kept alone); a document whose features failed becomes its `step_failed` rejection.
+    Rejections pass through, so the stream of one stage can cross dedup whole."""
+    if not isinstance(record, Doc):
+        return record
+    failure = failures.get(record.id)
+    if failure is not None:
+        return Rejection.of(record, STEP_FAILED, failure, DEDUP_STEP)
+    assignment = decisions.get(record.id) or singleton(record.id)
+    return record.replace(cluster_id=assignment.kept_id,
                           duplicate_of=None if assignment.is_kept else assignment.kept_id,
                           similarity=assignment.similarity,
                           cluster_size=assignment.cluster_size)
-
-
-def _keyed_by_id(doc: Doc):
-    return doc.id, doc
 
 
 def _feature_by_id(feature: Feature):
@@ -453,42 +447,27 @@ def _earlier_shingles(member):
     return node, (shingles, 1)
 
 
-def _assign_docs(docs, assignments, failures):
-    return ({"doc": docs | "KeyDocs" >> beam.Map(_keyed_by_id), "assignment": assignments,
-             "failed": failures}
-            | "JoinDocs" >> beam.CoGroupByKey()
-            | "Assign" >> beam.FlatMap(_apply_assignment))
+def _is_decision(id_and_assignment) -> bool:
+    """Whether an assignment says more than "kept alone" (what a missing decision means)."""
+    doc_id, assignment = id_and_assignment
+    return assignment != singleton(doc_id)
 
 
-class Deduplicate(beam.PTransform):
-    """Docs -> the same docs with `cluster_id`, `duplicate_of`, `similarity`, `cluster_size`.
+class DedupDecisions(beam.PTransform):
+    """Docs -> the decisions of dedup, small and keyed by document id:
 
-    A document whose features raise comes out as a `Rejection` (`step_failed`) instead.
-    Kept documents have `duplicate_of=None` and `cluster_id` = their own id; duplicates name
-    the kept document in both fields and carry their verified similarity to it (1.0 for an
-    exact copy). `earlier_index_files`: optional PCollection of paths of `INDEX_SCHEMA` Parquet
-    files of earlier run dates (never the run being written).
+    - `decisions`: (id, Assignment) of every document that is a duplicate or keeps one;
+    - `failures`: (id, detail) of every document whose features raised (its dead letter);
+    - `index`: one `INDEX_SCHEMA` row per kept document of this run that has words, which the
+      lead writes under `index/date=<run_date>/` and probes in later runs.
+
+    Documents themselves never cross a shuffle here: only their features do.
+    `earlier_index_files`: optional PCollection of paths of `INDEX_SCHEMA` Parquet files of
+    earlier run dates (never the run being written).
     """
 
-    def __init__(self, cfg: Optional[DedupConfig] = None, earlier_index_files=None):
-        super().__init__()
-        self._cfg = cfg or DedupConfig()
-        self._earlier_index_files = earlier_index_files
-
-    def expand(self, docs):
-        _, assignments, failures = docs | "Match" >> _Assignments(self._cfg,
-                                                                  self._earlier_index_files)
-        return _assign_docs(docs, assignments, failures)
-
-
-class DeduplicateWithIndex(beam.PTransform):
-    """`Deduplicate` plus this run's index rows: returns `{"docs": ..., "index": ...}`.
-
-    The index holds one `INDEX_SCHEMA` row per kept document of this run that has words; the
-    lead writes it under `index/date=<run_date>/` and passes earlier dates' files next time.
-    """
-
-    def __init__(self, cfg: Optional[DedupConfig], run_date: str, earlier_index_files=None):
+    def __init__(self, cfg: Optional[DedupConfig] = None, run_date: str = "",
+                 earlier_index_files=None):
         super().__init__()
         self._cfg = cfg or DedupConfig()
         self._run_date = run_date
@@ -497,29 +476,54 @@ class DeduplicateWithIndex(beam.PTransform):
     def expand(self, docs):
         reps, assignments, failures = docs | "Match" >> _Assignments(self._cfg,
                                                                      self._earlier_index_files)
-        out = _assign_docs(docs, assignments, failures)
-        kept_ids = (out
-                    | "KeptDocs" >> beam.Filter(_is_kept)
-                    | "KeptIds" >> beam.Map(_id_and_doc))
-        index = ({"rep": reps | "RepsById" >> beam.Map(_feature_by_id), "kept": kept_ids}
+        decisions = assignments | "NotAlone" >> beam.Filter(_is_decision)
+        index = ({"rep": reps | "RepsById" >> beam.Map(_feature_by_id), "decided": decisions}
                  | "JoinKept" >> beam.CoGroupByKey()
                  | "IndexRows" >> beam.FlatMap(_index_rows, self._cfg, self._run_date))
-        return {"docs": out, "index": index}
+        return {"decisions": decisions, "failures": failures, "index": index}
 
 
-def _is_kept(element) -> bool:
-    return isinstance(element, Doc) and element.duplicate_of is None
+class ApplyDecisions(beam.PTransform):
+    """`records | ApplyDecisions(decided)`: docs get their dedup fields (`apply_decision`),
+    rejections pass through. The decisions arrive as side inputs (about one small entry per
+    duplicate), so the documents are never keyed or grouped."""
+
+    def __init__(self, decided: dict):
+        super().__init__()
+        self._decided = decided
+
+    def expand(self, records):
+        return records | "Assign" >> beam.Map(
+            apply_decision, beam.pvalue.AsDict(self._decided["decisions"]),
+            beam.pvalue.AsDict(self._decided["failures"]))
 
 
-def _id_and_doc(doc: Doc):
-    return doc.id, doc
+class Deduplicate(beam.PTransform):
+    """Docs -> the same docs with `cluster_id`, `duplicate_of`, `similarity`, `cluster_size`.
+
+    A document whose features raise comes out as a `Rejection` (`step_failed`) instead.
+    Kept documents have `duplicate_of=None` and `cluster_id` = their own id; duplicates name
+    the kept document in both fields and carry their verified similarity to it (1.0 for an
+    exact copy). The documents wait for the decisions wherever the runner keeps a
+    PCollection; the pipeline graph sends them through `transforms.spill.ThroughDisk` instead.
+    """
+
+    def __init__(self, cfg: Optional[DedupConfig] = None, earlier_index_files=None):
+        super().__init__()
+        self._cfg = cfg or DedupConfig()
+        self._earlier_index_files = earlier_index_files
+
+    def expand(self, docs):
+        decided = docs | "Decide" >> DedupDecisions(
+            self._cfg, earlier_index_files=self._earlier_index_files)
+        return docs | "Apply" >> ApplyDecisions(decided)
 
 
 def _index_rows(id_and_joined, cfg, run_date):
     _, joined = id_and_joined
     reps = list(joined["rep"])
-    kept = list(joined["kept"])
-    if not reps or not kept:
+    decided = list(joined["decided"])
+    if not reps or (decided and not decided[0].is_kept):
         return []
     feature = reps[0]
-    return [index_row(kept[0], feature.bands, feature.shingles, cfg, run_date)]
+    return [index_row(feature.node, feature.bands, feature.shingles, cfg, run_date)]

@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
 
-from transforms.dedup.select import EARLIER_RUN, rank_node
+from transforms.dedup.select import EARLIER_RUN, Node, rank_node
 
 INDEX_SCHEMA = pa.schema([
     pa.field("id", pa.string(), nullable=False),
@@ -43,9 +43,12 @@ def layout_tag(cfg) -> str:
     return f"w{cfg.shingle_size}-p{cfg.num_perm}-s{cfg.seed}-b{bands}x{rows}"
 
 
-def index_row(doc, bands, shingles: bytes, cfg, run_date: str) -> dict:
-    return {"id": doc.id, "run_date": run_date, "published": doc.published,
-            "text_length": len(doc.text), "layout": layout_tag(cfg),
+def index_row(node: Node, bands, shingles: bytes, cfg, run_date: str) -> dict:
+    """The row of a kept document, from its rank node (`select.rank_node`), which holds its id,
+    `published` and text length."""
+    _, _, published, negative_length, doc_id = node
+    return {"id": doc_id, "run_date": run_date, "published": published or None,
+            "text_length": -negative_length, "layout": layout_tag(cfg),
             # an array, not a list: Beam's default coder pickles each int >= 2**63 on its own
             "bands": np.asarray(bands, dtype=np.uint64), "shingles": shingles}
 
