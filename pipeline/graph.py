@@ -103,7 +103,7 @@ def build_graph(pipeline: beam.Pipeline, spec: RunSpec, config) -> None:
     manifests = read | "Manifests" >> beam.Filter(_is_manifest)
     records = (read
                | "Records" >> beam.Filter(_is_record)
-               | "RejectDuplicateIds" >> RejectDuplicateIds())
+               | "RejectDuplicateIds" >> RejectDuplicateIds(spec.spill_folder("read")))
 
     cleaned = records | "Clean" >> CleanDocuments(config)
     stripped = cleaned | "StripBoilerplate" >> StripBoilerplate(
