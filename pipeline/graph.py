@@ -115,7 +115,7 @@ def build_graph(pipeline: beam.Pipeline, spec: RunSpec, config) -> None:
     decided = (stripped
                | "StrippedDocs" >> beam.Filter(is_doc)
                | "Deduplicate" >> DedupDecisions(config.dedup, spec.run_date,
-                                                 earlier_index_files))
+                                                 spec.spill_folder("dedup"), earlier_index_files))
     finished = (stripped
                 | "WaitForDecisions" >> ThroughDisk(spec.spill_folder("stripped"))
                 | "ApplyDecisions" >> ApplyDecisions(decided))

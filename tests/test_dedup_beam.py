@@ -10,11 +10,9 @@ import pytest
 from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
-from apache_beam.coders import FastPrimitivesCoder
-from hypothesis import given, strategies as st
 
 from transforms.dedup.beam import (ApplyDecisions, ConnectedComponents, DedupDecisions,
-                                   Deduplicate, shuffle_key)
+                                   Deduplicate)
 from transforms.dedup.components import connected_components_local
 from transforms.dedup.config import DedupConfig
 from transforms.dedup.index import INDEX_SCHEMA
@@ -30,15 +28,6 @@ STORY = " ".join(
     for i in range(12))
 OTHER = " ".join(f"سجل فريق الهلال هدفه رقم {i} في مرمى الخصم بعد تمريرة متقنة من الجناح"
                  for i in range(12))
-
-
-@given(st.integers(min_value=0, max_value=(1 << 64) - 1))
-def test_shuffle_key_keeps_the_bits_and_encodes_as_a_varint(value):
-    key = shuffle_key(value)
-    assert key & ((1 << 64) - 1) == value
-    assert -(1 << 63) <= key < (1 << 63)
-    # Beam's default coder pickles ints outside int64 (dozens of bytes); a varint is at most 10.
-    assert len(FastPrimitivesCoder().encode(key)) <= 11
 
 
 def _doc(doc_id, text, published=None):
@@ -120,7 +109,7 @@ def test_new_copy_of_an_earlier_document_points_to_it(tmp_path):
     index_file = str(tmp_path / "day1.parquet")
     with TestPipeline() as p:
         day1 = (p | "Day1" >> beam.Create([_doc("d1-story", STORY), _doc("d1-other", OTHER)])
-                | "Dedup1" >> DedupDecisions(cfg, "2025-07-01"))
+                | "Dedup1" >> DedupDecisions(cfg, "2025-07-01", str(tmp_path / "spill1")))
         assert_that(day1["index"] | beam.Map(lambda row: (row["id"], sorted(row) == sorted(
             INDEX_SCHEMA.names))), equal_to([("d1-story", True), ("d1-other", True)]),
             label="index rows")
@@ -137,7 +126,7 @@ def test_new_copy_of_an_earlier_document_points_to_it(tmp_path):
         ]))
 
 
-def test_a_document_whose_features_raise_becomes_a_step_failed_rejection(monkeypatch):
+def test_a_document_whose_features_raise_becomes_a_step_failed_rejection(monkeypatch, tmp_path):
     """The dedup dead letter: one document's bug rejects that document, the rest dedup as usual.
     The failure is injected because no real text makes `fingerprint` raise."""
     import transforms.dedup.beam as dedup_beam
@@ -154,7 +143,7 @@ def test_a_document_whose_features_raise_becomes_a_step_failed_rejection(monkeyp
     docs = [_doc("story", STORY), _doc("edit", _edited(STORY)), _doc("bad", OTHER)]
     with TestPipeline() as p:
         docs = p | beam.Create(docs)
-        decided = docs | DedupDecisions(FAST, "2025-07-01")
+        decided = docs | DedupDecisions(FAST, "2025-07-01", str(tmp_path))
         out = {"docs": docs | ApplyDecisions(decided), "index": decided["index"]}
         assert_that(out["docs"] | beam.Filter(lambda e: isinstance(e, Doc)) | beam.Map(_fields),
                     equal_to([("edit", "edit", None, 2), ("story", "edit", "edit", 2)]))

@@ -81,7 +81,7 @@ class _SpillRecords(beam.DoFn):
 
     def process(self, record):
         if self._file is None:
-            self._file = _SpillFile(self._folder, record.id.encode("utf-8"))
+            self._file = _SpillFile(self._folder, pickle.dumps(record, protocol=_PROTOCOL))
             yield self._file.path
         self._file.write(record)
         self._records.inc()

@@ -1,14 +1,17 @@
 """`Deduplicate`: near-duplicate clusters of a batch of documents, as keyed Beam groupings.
 
     docs -> Features (exact key, shingle hashes, MinHash band keys; permutations per worker)
-         -> ExactPass      GroupByKey(folded-text hash): one representative per exact group
-         -> Candidates     GroupByKey((band, band hash)): two stars per bucket, capped
+         -> ExactPass      grouped by folded-text hash range: one representative per exact group
+         -> Candidates     grouped by band, buckets formed inside: two stars per bucket, capped
          -> Verify         CoGroupByKey twice: shingle sets joined to each edge's two ends
          -> Components     fixed large-star / small-star GroupByKey rounds, converged or fail
          -> Clusters       GroupByKey(component): leader assignment on direct similarities
-         -> Assign         CoGroupByKey back to documents by id
+         -> Decisions      (id, Assignment) of duplicates and of the documents they keep,
+                           applied to the documents as a side input (`ApplyDecisions`)
 
-Nothing is collected in one process: every step is keyed. No tagged outputs, nothing emitted
+Nothing is collected in one process: every step is keyed. The two groupings with one value per
+document or per band key (exact ranges, bands) wait on disk (`GroupByKeyThroughDisk`): local
+runners hold a grouping's values as Python objects, 37 band entries per document. No tagged outputs, nothing emitted
 from `finish_bundle`, no metrics read inside the pipeline, so the graph runs on any runner.
 Counters (namespace `khabar`, names `dedup.*`) report bucket caps, verified/rejected edges and
 convergence. With `earlier_index_files` (paths of `INDEX_SCHEMA` files of earlier run dates),
@@ -18,11 +21,13 @@ leaders: a new copy of one becomes its duplicate, and earlier rows are never rew
 """
 from __future__ import annotations
 
+import tempfile
 from dataclasses import dataclass, replace
 from typing import Optional
 
 import apache_beam as beam
 import numpy as np
+from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 
 from transforms.beam_steps import METRICS_NAMESPACE, STEP_FAILED, failure_detail
@@ -36,6 +41,7 @@ from transforms.dedup.shingles import fingerprint, pack, unpack
 from transforms.dedup.signatures import band_hashes, minhash_template, signature
 from transforms.dedup.verify import judge_pair
 from transforms.model import Doc, Rejection
+from transforms.spill import GroupByKeyThroughDisk, ThroughDisk
 
 DEDUP_STEP = "Deduplicate"  # the `step` of a dedup dead letter
 
@@ -108,14 +114,21 @@ class _ComputeFeatures(beam.DoFn):
                        tuple(band_hashes(sketch.hashvalues, bands, rows)))
 
 
-def shuffle_key(value: int) -> int:
-    """A uint64 hash as the signed int64 with the same bits: Beam's default coder writes ints
-    below 2**63 as varints but pickles larger ones, which was half of all band keys."""
-    return value - (1 << 64) if value >= (1 << 63) else value
+# Exact groups and LSH buckets are grouped through disk in this many key ranges / one group per
+# band: a group holds a slice of the batch, and the runner holds only file paths.
+EXACT_KEY_RANGE_BITS = 8
 
 
-def _by_exact_key(feature: Feature):
-    return shuffle_key(feature.exact), feature
+def _by_exact_key_range(feature: Feature):
+    return feature.exact >> (64 - EXACT_KEY_RANGE_BITS), feature
+
+
+def _exact_groups(_, features):
+    """(exact key, features) for each exact group of one key range, in key order."""
+    groups: dict[int, list[Feature]] = {}
+    for feature in features:
+        groups.setdefault(feature.exact, []).append(feature)
+    return sorted(groups.items())
 
 
 def _representative(exact_and_group) -> Feature:
@@ -135,8 +148,9 @@ def _exact_copies(exact_and_group):
 
 
 def _bucket_entries(node: Node, bands) -> list:
-    """((band, key), node) for each band key: the LSH buckets this document falls into."""
-    return [((band, shuffle_key(value)), node) for band, value in enumerate(bands)]
+    """(band, (key, node)) for each band key: the LSH buckets this document falls into,
+    grouped by band (one group per band, its buckets formed inside it)."""
+    return [(band, (value, node)) for band, value in enumerate(bands)]
 
 
 def _band_entries(feature: Feature):
@@ -147,8 +161,16 @@ def _node_shingles(feature: Feature):
     return feature.node, (feature.shingles, feature.weight)
 
 
+def buckets_of_band(entries) -> dict:
+    """Band key -> its members, from one band's (key, node) entries."""
+    buckets: dict = {}
+    for key, node in entries:
+        buckets.setdefault(key, []).append(node)
+    return buckets
+
+
 class _StarEdges(beam.DoFn):
-    """A bucket's members joined to two centres (`lsh.bucket_edges`), never all pairs.
+    """Each bucket's members joined to two centres (`lsh.bucket_edges`), never all pairs.
 
     Buckets over `max_bucket_size` (templated texts) keep their best-ranked members only;
     the others are counted. Earlier runs' documents were deduplicated when indexed, so a
@@ -161,9 +183,13 @@ class _StarEdges(beam.DoFn):
         self._dropped = _counter("bucket_members_dropped")
         self._edges = _counter("candidate_edges")
 
-    def process(self, key_and_members):
-        (band, _), members = key_and_members
-        members = list(members)
+    def process(self, band_and_entries):
+        band, entries = band_and_entries
+        buckets = buckets_of_band(entries)
+        for key in sorted(buckets):
+            yield from self._bucket(band, buckets[key])
+
+    def _bucket(self, band: int, members: list):
         # Most buckets hold one document: no edge, nothing to check.
         if len(members) < 2 or all(m[0] != THIS_RUN for m in members):
             return
@@ -326,10 +352,6 @@ def apply_decision(record, decisions: dict, failures: dict):
                           cluster_size=assignment.cluster_size)
 
 
-def _feature_by_id(feature: Feature):
-    return node_id(feature.node), feature
-
-
 def _rep_weight(feature: Feature):
     return node_id(feature.node), feature.weight
 
@@ -382,9 +404,10 @@ class _Assignments(beam.PTransform):
     """Docs -> (reps' features, (id, Assignment) for every signed document,
     (id, detail) for every document whose features failed)."""
 
-    def __init__(self, cfg: DedupConfig, earlier_index_files=None):
+    def __init__(self, cfg: DedupConfig, spill_folder: str, earlier_index_files=None):
         super().__init__()
         self._cfg = cfg
+        self._spill_folder = spill_folder
         self._earlier_index_files = earlier_index_files
 
     def expand(self, docs):
@@ -393,8 +416,10 @@ class _Assignments(beam.PTransform):
         features = computed | "Signed" >> beam.Filter(_is_feature)
         failures = computed | "FeatureFailures" >> beam.FlatMap(_failure_by_id)
         exact_groups = (features
-                        | "KeyByExactText" >> beam.Map(_by_exact_key)
-                        | "ExactGroups" >> beam.GroupByKey())
+                        | "KeyByExactRange" >> beam.Map(_by_exact_key_range)
+                        | "ExactRanges" >> GroupByKeyThroughDisk(
+                            FileSystems.join(self._spill_folder, "exact"))
+                        | "ExactGroups" >> beam.FlatMapTuple(_exact_groups))
         reps = exact_groups | "Representatives" >> beam.Map(_representative)
         copies = exact_groups | "ExactCopies" >> beam.FlatMap(_exact_copies)
 
@@ -414,7 +439,8 @@ class _Assignments(beam.PTransform):
                              | "AllNodeShingles" >> beam.Flatten())
 
         candidates = (band_entries
-                      | "Buckets" >> beam.GroupByKey()
+                      | "Bands" >> GroupByKeyThroughDisk(
+                          FileSystems.join(self._spill_folder, "bands"))
                       | "StarEdges" >> beam.ParDo(_StarEdges(cfg.max_bucket_size))
                       | "DistinctCandidates" >> beam.Distinct())
         halves = ({"shingles": node_shingles, "edges": candidates}
@@ -466,20 +492,23 @@ class DedupDecisions(beam.PTransform):
     earlier run dates (never the run being written).
     """
 
-    def __init__(self, cfg: Optional[DedupConfig] = None, run_date: str = "",
+    def __init__(self, cfg: Optional[DedupConfig], run_date: str, spill_folder: str,
                  earlier_index_files=None):
         super().__init__()
         self._cfg = cfg or DedupConfig()
         self._run_date = run_date
+        self._spill_folder = spill_folder
         self._earlier_index_files = earlier_index_files
 
     def expand(self, docs):
-        reps, assignments, failures = docs | "Match" >> _Assignments(self._cfg,
-                                                                     self._earlier_index_files)
+        reps, assignments, failures = docs | "Match" >> _Assignments(
+            self._cfg, self._spill_folder, self._earlier_index_files)
         decisions = assignments | "NotAlone" >> beam.Filter(_is_decision)
-        index = ({"rep": reps | "RepsById" >> beam.Map(_feature_by_id), "decided": decisions}
-                 | "JoinKept" >> beam.CoGroupByKey()
-                 | "IndexRows" >> beam.FlatMap(_index_rows, self._cfg, self._run_date))
+        index = (reps
+                 | "WaitForKept" >> ThroughDisk(FileSystems.join(self._spill_folder, "reps"))
+                 | "IndexRows" >> beam.FlatMap(_index_row_if_kept,
+                                               beam.pvalue.AsDict(decisions),
+                                               self._cfg, self._run_date))
         return {"decisions": decisions, "failures": failures, "index": index}
 
 
@@ -506,24 +535,26 @@ class Deduplicate(beam.PTransform):
     the kept document in both fields and carry their verified similarity to it (1.0 for an
     exact copy). The documents wait for the decisions wherever the runner keeps a
     PCollection; the pipeline graph sends them through `transforms.spill.ThroughDisk` instead.
+    Dedup's own groupings wait in `spill_folder` (default: a new temporary folder).
     """
 
-    def __init__(self, cfg: Optional[DedupConfig] = None, earlier_index_files=None):
+    def __init__(self, cfg: Optional[DedupConfig] = None, earlier_index_files=None,
+                 spill_folder: Optional[str] = None):
         super().__init__()
         self._cfg = cfg or DedupConfig()
         self._earlier_index_files = earlier_index_files
+        self._spill_folder = spill_folder
 
     def expand(self, docs):
+        spill_folder = self._spill_folder or tempfile.mkdtemp(prefix="khabar-dedup-")
         decided = docs | "Decide" >> DedupDecisions(
-            self._cfg, earlier_index_files=self._earlier_index_files)
+            self._cfg, "", spill_folder, earlier_index_files=self._earlier_index_files)
         return docs | "Apply" >> ApplyDecisions(decided)
 
 
-def _index_rows(id_and_joined, cfg, run_date):
-    _, joined = id_and_joined
-    reps = list(joined["rep"])
-    decided = list(joined["decided"])
-    if not reps or (decided and not decided[0].is_kept):
+def _index_row_if_kept(feature: Feature, decisions: dict, cfg, run_date):
+    """The index row of a representative that stayed kept (no decision means kept alone)."""
+    decision = decisions.get(node_id(feature.node))
+    if decision is not None and not decision.is_kept:
         return []
-    feature = reps[0]
     return [index_row(feature.node, feature.bands, feature.shingles, cfg, run_date)]
