@@ -382,17 +382,17 @@ def run_datatrove(inputs: Path, work: Path, records: int) -> dict:
 
 def table(results: dict) -> str:
     chain = results["steps"]["chain_docs_per_s"]
-    lines = [f"{'run':<44}{'docs':>7}{'s':>8}{'docs/s':>8}{'x chain':>8}{'docs/CPU-s':>11}"
+    lines = [f"{'run':<64}{'docs':>7}{'s':>8}{'docs/s':>8}{'x chain':>8}{'docs/CPU-s':>11}"
              f"{'RSS MiB':>9}{'tree MiB':>9}"]
 
     def row(name, entry):
         per_cpu = entry["records_in"] / entry["cpu_seconds"]
-        lines.append(f"{name:<44}{entry['records_in']:>7}{entry['seconds']:>8.1f}"
+        lines.append(f"{name:<64}{entry['records_in']:>7}{entry['seconds']:>8.1f}"
                      f"{entry['docs_per_s']:>8.1f}{entry['docs_per_s'] / chain:>8.2f}"
                      f"{per_cpu:>11.1f}{entry['peak_rss_mib']:>9.0f}"
                      f"{entry.get('tree_peak_rss_mib', entry['peak_rss_mib']):>9.0f}")
 
-    lines.append(f"{'pure steps (chain, 1 process)':<44}{results['steps']['records']:>7}"
+    lines.append(f"{'pure steps (chain, 1 process)':<64}{results['steps']['records']:>7}"
                  f"{results['steps']['chain_seconds']:>8.1f}{chain:>8.1f}{1:>8.2f}{chain:>11.1f}")
     for name, entry in results["e2e"].items():
         row(f"pipeline {name}", entry)
@@ -410,7 +410,8 @@ def table(results: dict) -> str:
     for entry in results.get("history", []):
         row(f"history {entry['earlier_kept_docs']} earlier kept "
             f"(x{entry['memory_x_empty']} mem, x{entry['wall_x_empty']} wall, "
-            f"dups<-earlier {entry['duplicates_of_earlier_dates']})", entry)
+            f"x{entry['cpu_x_empty']} CPU, dups<-earlier {entry['duplicates_of_earlier_dates']})",
+            entry)
     if "big" in results:
         row(f"big run in_process", results["big"])
     if "index_bytes_per_1000_kept" in results:

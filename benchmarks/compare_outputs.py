@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/compare_outputs.py BASELINE_ROOT NEW_ROOT [--date 2025-03-01]
 
 Rows are matched by id within each dataset and compared column by column (list and struct
-columns included); `bench_pipeline.py --baseline ROOT` runs the same check on its 30,000-document
+columns included; `source` by file name and line, since the input folders may differ); `bench_pipeline.py --baseline ROOT` runs the same check on its 30,000-document
 output. Prints one line per dataset and the first differing ids per column; exit code 1 when
 anything differs.
 """
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -29,13 +30,21 @@ def _rows_by_id(root: Path, dataset: str, date: str | None) -> dict[str, dict]:
     return {row["id"]: row for row in rows if date is None or str(row.get("date")) == date}
 
 
+def _comparable(column: str, value):
+    """`source` names the input folder, which two runs of one corpus need not share: compare
+    the file name and line."""
+    if column == "source" and isinstance(value, str):
+        return os.path.basename(value)
+    return value
+
+
 def compare_dataset(baseline: dict, new: dict) -> dict:
     """Counts of missing/extra ids and, per column, the ids whose values differ."""
     shared = sorted(set(baseline) & set(new))
     differing: dict[str, list[str]] = {}
     for row_id in shared:
         for column, value in baseline[row_id].items():
-            if new[row_id].get(column) != value:
+            if _comparable(column, new[row_id].get(column)) != _comparable(column, value):
                 differing.setdefault(column, []).append(row_id)
     return {"baseline_rows": len(baseline), "new_rows": len(new),
             "missing": sorted(set(baseline) - set(new))[:SHOWN],
