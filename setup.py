@@ -42,7 +42,9 @@ setuptools.setup(
         "dask": ["dask[distributed]>=2024.4.2"],
         # hazm pins an old numpy: install it for the benchmark with
         # `pip install --no-deps hazm==0.10.0 nltk flashtext` (see benchmarks/bench_normalize.py).
+        # datatrove's JsonlReader needs orjson and its MinHash dedup tokenizers (not its own deps).
         "bench": ["arabic-reshaper", "python-bidi", "nltk", "flashtext", "datatrove==0.10.1",
+                  "orjson", "tokenizers",
                   "dask[distributed]>=2024.4.2"],
     },
     entry_points={"console_scripts": ["khabar=pipeline.cli:main"]},

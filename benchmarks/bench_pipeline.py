@@ -1,24 +1,28 @@
-"""End-to-end throughput of `python -m pipeline` against its own steps run as plain Python.
+"""End-to-end throughput and memory of `python -m pipeline`, against its own steps run as plain
+Python and datatrove's MinHash dedup, measured in one run on one machine.
 
-    .venv/bin/python benchmarks/bench_pipeline.py                    # everything (~15-25 min)
-    .venv/bin/python benchmarks/bench_pipeline.py --skip-mp --skip-scaling --skip-scheduled
+    .venv/bin/python benchmarks/bench_pipeline.py --cache /work/scale-data \
+        [--baseline ROOT] [--big 240000]                                   # everything
+    .venv/bin/python benchmarks/bench_pipeline.py --skip-mp --memory-sizes '' --history ''
 
 Corpus: `build_bench_corpus.py` (6,000 shared articles + perturbed copies, seeded, shuffled) as
-2,500-record JSONL files in a cache directory outside the repo. Measured in one run, on the
-same machine:
-- `steps`: every pipeline step as a pure function over `--step-docs` documents in one process
-  (read, decode, repair, normalize, limits, langid, Persian normalize, boilerplate signals +
-  strip, dedup features + local clustering); their summed cost gives the "pure chain" docs/s
-  that the pipeline is compared with (`ratio_to_steps` = pipeline docs/s / chain docs/s).
-- `e2e`: the CLI in a subprocess on the whole corpus, in-process (FnApiRunner) and with
-  `--direct_running_mode=multi_processing --direct_num_workers=2`; wall time, docs/s, CPU
-  seconds of the run and its reaped workers (robust to other jobs on the shared cores), peak
-  RSS of the largest process (`os.wait4` rusage); records in vs rows out from the run report.
-- `scaling`: in-process runs on 1x, 2x, 4x `--base` documents (prefixes of the corpus).
-- `scheduled`: 3 consecutive run dates over disjoint slices into one output root; per date
-  the documents, duplicates of earlier dates' documents and the wall time.
-- `datatrove` (when importable): its default 4-stage MinHash dedup (2 tasks, whitespace word
-  splitting because spaCy is not installed) on the same corpus files.
+2,500-record JSONL files in a cache directory outside the repo, one per corpus size.
+- `steps`: every pipeline step as a pure function over `--step-docs` documents in one process;
+  their summed cost gives the "pure chain" docs/s that runs are compared with (`x chain`).
+- `e2e`: the CLI in a subprocess on the `--docs` corpus, in-process (FnApiRunner) and with
+  `--direct_running_mode=multi_processing --direct_num_workers=2`: wall time, docs/s, CPU
+  seconds of the run and its reaped workers (robust to other jobs on the shared cores), peak RSS
+  of the largest process (`os.wait4`) and of the whole process tree (sampled from /proc);
+  index bytes per 1,000 kept documents; with `--baseline`, its rows compared with another
+  version's output of the same corpus (`compare_outputs.py`).
+- `datatrove` (when importable, `make bench` installs it): its default 4-stage MinHash dedup
+  (2 tasks, whitespace word splitting because spaCy is not installed) on the same files.
+- `memory`: in-process runs on corpora of `--memory-sizes` documents; KiB of peak RSS per
+  document added from the smallest to the largest.
+- `history`: a 2,500-document day into roots holding `--history` earlier kept documents (one
+  real earlier day plus synthetic index rows): memory and wall time against the empty root, and
+  the duplicates of earlier documents it still finds.
+- `big` (`--big N`): one in-process run on an N-document corpus.
 """
 from __future__ import annotations
 
@@ -161,18 +165,50 @@ def step_costs(files: list[Path], limit: int) -> dict:
 
 # ---------------------------------------------------------------- pipeline runs
 
+def _tree_rss_kib(root_pid: int) -> int:
+    """Resident memory of a process and all its descendants (worker processes included)."""
+    children: dict[int, list[int]] = defaultdict(list)
+    rss: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            status = (entry / "status").read_text()
+        except OSError:
+            continue
+        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+        pid = int(entry.name)
+        children[int(fields["PPid"])].append(pid)
+        rss[pid] = int(fields.get("VmRSS", "0 kB").split()[0])
+    total, pending = 0, [root_pid]
+    while pending:
+        pid = pending.pop()
+        total += rss.get(pid, 0)
+        pending.extend(children.get(pid, ()))
+    return total
+
+
 def run_cli(args: list[str], log: Path) -> dict:
-    """Runs a command; wall seconds, CPU seconds and peak RSS (MiB) of its largest process."""
+    """Runs a command; wall seconds, CPU seconds, peak RSS (MiB) of its largest process
+    (`os.wait4`) and of its whole process tree (sampled every 0.2 s from /proc)."""
     started = time.perf_counter()
     with open(log, "w") as out:
         process = subprocess.Popen(args, cwd=REPO, stdout=out, stderr=subprocess.STDOUT)
-        _, status, usage = os.wait4(process.pid, 0)
+        tree_peak = 0
+        while True:
+            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+            if pid:
+                break
+            tree_peak = max(tree_peak, _tree_rss_kib(process.pid))
+            time.sleep(0.2)
     wall = time.perf_counter() - started
     code = os.waitstatus_to_exitcode(status)
     if code != 0:
         raise RuntimeError(f"{' '.join(args)} exited {code}; see {log}")
+    peak = usage.ru_maxrss
     return {"seconds": round(wall, 2), "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 1),
-            "peak_rss_mib": round(usage.ru_maxrss / 1024, 1)}
+            "peak_rss_mib": round(peak / 1024, 1),
+            "tree_peak_rss_mib": round(max(tree_peak, peak) / 1024, 1)}
 
 
 def run_pipeline(inputs: Path, output: Path, run_date: str, log: Path,
@@ -187,29 +223,101 @@ def run_pipeline(inputs: Path, output: Path, run_date: str, log: Path,
             "docs_per_cpu_s": round(records / measured["cpu_seconds"], 1)}
 
 
+def index_bytes_per_1000_kept(output: Path, run_date: str) -> float:
+    """Bytes of `index/date=<run_date>/` per 1,000 kept documents of that date."""
+    index = sum(path.stat().st_size for path in output.glob(f"index/date={run_date}/*.parquet"))
+    kept = len(list(_read(output / "documents", ["id", "date"], run_date)))
+    return round(1000 * index / kept, 1) if kept else 0.0
+
+
+def _read(folder: Path, columns: list[str], run_date: str):
+    import pyarrow.dataset as ds
+    table = ds.dataset(folder, partitioning="hive").to_table(columns=columns)
+    return [row for row in table.to_pylist() if str(row["date"]) == run_date]
+
+
 def earlier_duplicates(output: Path, run_date: str) -> int:
     """Duplicates of this date whose kept document was written on an earlier date."""
     import pyarrow.dataset as ds
-    duplicates = ds.dataset(output / "duplicates", partitioning="hive").to_table(
-        columns=["id", "duplicate_of", "date"]).to_pylist()
-    documents = ds.dataset(output / "documents", partitioning="hive").to_table(
-        columns=["id", "date"]).to_pylist()
-    earlier = {row["id"] for row in documents if str(row["date"]) < run_date}
-    return sum(1 for row in duplicates
-               if str(row["date"]) == run_date and row["duplicate_of"] in earlier)
+    earlier = {row["id"] for row in ds.dataset(output / "documents", partitioning="hive")
+               .to_table(columns=["id", "date"]).to_pylist() if str(row["date"]) < run_date}
+    earlier |= {row["id"] for row in ds.dataset(output / "index", partitioning="hive")
+                .to_table(columns=["id", "date"]).to_pylist() if str(row["date"]) < run_date}
+    return sum(1 for row in _read(output / "duplicates", ["id", "duplicate_of", "date"], run_date)
+               if row["duplicate_of"] in earlier)
 
 
-def scheduled(files: list[Path], work: Path, files_per_date: int) -> list[dict]:
-    output = work / "scheduled-out"
-    shutil.rmtree(output, ignore_errors=True)
+def memory_scaling(cache: Path, seed: int, sizes: list[int], work: Path) -> dict:
+    """In-process runs on corpora of each size; KB of peak RSS per added document from the
+    smallest to the largest."""
     runs = []
-    for day in range(3):
-        run_date = f"2025-03-{day + 1:02d}"
-        inputs = linked_inputs(files[day * files_per_date:(day + 1) * files_per_date],
-                               work / f"scheduled-in-{day}")
-        result = run_pipeline(inputs, output, run_date, work / f"scheduled-{day}.log")
-        result["duplicates_of_earlier_dates"] = earlier_duplicates(output, run_date)
-        runs.append({"run_date": run_date, **result})
+    for size in sizes:
+        inputs = linked_inputs(corpus_files(cache, size, seed), work / f"memory-{size}-in")
+        output = work / f"memory-{size}-out"
+        shutil.rmtree(output, ignore_errors=True)
+        entry = {"docs": size, **run_pipeline(inputs, output, FIRST_DATE,
+                                              work / f"memory-{size}.log")}
+        shutil.rmtree(output, ignore_errors=True)
+        runs.append(entry)
+        print("memory", json.dumps(entry), flush=True)
+    first, last = runs[0], runs[-1]
+    slope = ((last["tree_peak_rss_mib"] - first["tree_peak_rss_mib"]) * 1024
+             / (last["docs"] - first["docs"])) if len(runs) > 1 else None
+    return {"runs": runs, "kb_per_added_doc": round(slope, 2) if slope is not None else None}
+
+
+def synthetic_index(output: Path, rows: int, cfg, run_date: str, seed: int) -> None:
+    """`rows` earlier kept documents that share nothing with the benchmark corpus: random band
+    keys and as many random shingle hashes as a typical article has, under the run's layout.
+    A run never reads earlier documents' text, only the index, so these cost a later run what
+    real history of that size costs."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    from transforms.dedup.index import INDEX_SCHEMA, layout_tag
+    rng = np.random.default_rng(seed)
+    bands = cfg.band_layout[0]
+    folder = output / "index" / f"date={run_date}"
+    folder.mkdir(parents=True, exist_ok=True)
+    for part, start in enumerate(range(0, rows, 10_000)):
+        count = min(10_000, rows - start)
+        table = pa.Table.from_pylist([
+            {"id": f"synthetic-{run_date}-{start + i}", "run_date": run_date, "published": None,
+             "text_length": 2_000, "layout": layout_tag(cfg),
+             "bands": rng.integers(0, 2**63, bands, dtype=np.uint64) * 2,
+             "shingles": np.sort(rng.integers(0, 2**63, 300, dtype=np.uint64)).tobytes()}
+            for i in range(count)], schema=INDEX_SCHEMA)
+        pq.write_table(table, folder / f"part-{part:05d}.parquet", compression="zstd")
+
+
+def history(files: list[Path], work: Path, sizes: list[int]) -> list[dict]:
+    """A 2,500-document day run into roots holding `sizes` earlier kept documents: one real
+    earlier day (so re-published copies exist), topped up with synthetic index rows."""
+    from pipeline.config import load_config
+    cfg = load_config(None, []).dedup
+    day_input = linked_inputs(files[-1:], work / "history-day-in")
+    earlier_input = linked_inputs(files[-2:-1], work / "history-earlier-in")
+    seed_root = work / "history-seed"
+    shutil.rmtree(seed_root, ignore_errors=True)
+    run_pipeline(earlier_input, seed_root, "2025-02-27", work / "history-seed.log")
+    seed_kept = len(list(_read(seed_root / "index", ["id", "date"], "2025-02-27")))
+    runs = []
+    for size in sizes:
+        output = work / f"history-{size}"
+        shutil.rmtree(output, ignore_errors=True)
+        if size:
+            shutil.copytree(seed_root, output)
+            synthetic_index(output, max(0, size - seed_kept), cfg, "2025-02-26", seed=size)
+        entry = {"earlier_kept_docs": max(size, seed_kept) if size else 0,
+                 **run_pipeline(day_input, output, FIRST_DATE, work / f"history-{size}.log")}
+        entry["duplicates_of_earlier_dates"] = earlier_duplicates(output, FIRST_DATE)
+        runs.append(entry)
+        print("history", json.dumps(entry), flush=True)
+    empty = runs[0]
+    for entry in runs:
+        entry["memory_x_empty"] = round(entry["tree_peak_rss_mib"] / empty["tree_peak_rss_mib"], 2)
+        entry["wall_x_empty"] = round(entry["seconds"] / empty["seconds"], 2)
+        entry["cpu_x_empty"] = round(entry["cpu_seconds"] / empty["cpu_seconds"], 2)
     return runs
 
 
@@ -273,50 +381,77 @@ def run_datatrove(inputs: Path, work: Path, records: int) -> dict:
 # ---------------------------------------------------------------- main
 
 def table(results: dict) -> str:
-    lines = [f"{'run':<34}{'docs':>7}{'s':>9}{'docs/s':>9}{'x chain':>9}{'docs/CPU-s':>11}"
-             f"{'x chain':>9}{'RSS MiB':>9}"]
     chain = results["steps"]["chain_docs_per_s"]
+    lines = [f"{'run':<64}{'docs':>7}{'s':>8}{'docs/s':>8}{'x chain':>8}{'docs/CPU-s':>11}"
+             f"{'RSS MiB':>9}{'tree MiB':>9}"]
 
     def row(name, entry):
         per_cpu = entry["records_in"] / entry["cpu_seconds"]
-        lines.append(f"{name:<34}{entry['records_in']:>7}{entry['seconds']:>9.1f}"
-                     f"{entry['docs_per_s']:>9.1f}{entry['docs_per_s'] / chain:>9.2f}"
-                     f"{per_cpu:>11.1f}{per_cpu / chain:>9.2f}{entry['peak_rss_mib']:>9.0f}")
+        lines.append(f"{name:<64}{entry['records_in']:>7}{entry['seconds']:>8.1f}"
+                     f"{entry['docs_per_s']:>8.1f}{entry['docs_per_s'] / chain:>8.2f}"
+                     f"{per_cpu:>11.1f}{entry['peak_rss_mib']:>9.0f}"
+                     f"{entry.get('tree_peak_rss_mib', entry['peak_rss_mib']):>9.0f}")
 
-    lines.append(f"{'pure steps (chain, 1 process)':<34}{results['steps']['records']:>7}"
-                 f"{results['steps']['chain_seconds']:>9.1f}{chain:>9.1f}{1:>9.2f}{chain:>11.1f}{1:>9.2f}")
+    lines.append(f"{'pure steps (chain, 1 process)':<64}{results['steps']['records']:>7}"
+                 f"{results['steps']['chain_seconds']:>8.1f}{chain:>8.1f}{1:>8.2f}{chain:>11.1f}")
     for name, entry in results["e2e"].items():
         row(f"pipeline {name}", entry)
-    for entry in results.get("scaling", []):
-        row(f"scaling {entry['scale']}x in_process", entry)
-    for entry in results.get("scheduled", []):
-        row(f"scheduled {entry['run_date']} (dups<-earlier {entry['duplicates_of_earlier_dates']})",
-            entry)
     if "datatrove" in results:
         row("datatrove MinHash dedup alone", results["datatrove"])
+        best = max(entry["docs_per_s"] for entry in results["e2e"].values())
+        lines.append(f"khabar end to end / datatrove dedup alone: "
+                     f"{best / results['datatrove']['docs_per_s']:.2f} (docs/s, best mode), "
+                     f"peak RSS {results['e2e']['in_process']['tree_peak_rss_mib']:.0f} vs "
+                     f"{results['datatrove']['tree_peak_rss_mib']:.0f} MiB")
+    for entry in results.get("memory", {}).get("runs", []):
+        row(f"memory {entry['docs']} in_process", entry)
+    if results.get("memory", {}).get("kb_per_added_doc") is not None:
+        lines.append(f"memory per added document: {results['memory']['kb_per_added_doc']} KiB")
+    for entry in results.get("history", []):
+        row(f"history {entry['earlier_kept_docs']} earlier kept "
+            f"(x{entry['memory_x_empty']} mem, x{entry['wall_x_empty']} wall, "
+            f"x{entry['cpu_x_empty']} CPU, dups<-earlier {entry['duplicates_of_earlier_dates']})",
+            entry)
+    if "big" in results:
+        row(f"big run in_process", results["big"])
+    if "index_bytes_per_1000_kept" in results:
+        lines.append(f"index bytes per 1,000 kept documents: "
+                     f"{results['index_bytes_per_1000_kept']:,.0f}")
+    if "rows_vs_baseline" in results:
+        lines.append("rows vs baseline: " + ("identical row for row"
+                                             if results["rows_vs_baseline"]["identical"]
+                                             else json.dumps(results["rows_vs_baseline"])))
     lines.append("step ms/record: " + ", ".join(
         f"{k} {v}" for k, v in results["steps"]["ms_per_record"].items()))
     return "\n".join(lines)
 
 
+def _sizes(text: str) -> list[int]:
+    return [int(part) for part in text.split(",") if part]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--docs", type=int, default=30_000, help="headline corpus size")
-    parser.add_argument("--base", type=int, default=2_500,
-                        help="scaling base size, a multiple of 2,500 (1x, 2x, 4x are run)")
     parser.add_argument("--step-docs", type=int, default=3_000)
     parser.add_argument("--seed", type=int, default=8)
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "khabar-bench")
+    parser.add_argument("--memory-sizes", default="15000,30000,60000",
+                        help="corpus sizes of the memory-scaling runs ('' to skip)")
+    parser.add_argument("--history", default="0,30000,100000",
+                        help="earlier kept documents under a 2,500-document day ('' to skip)")
+    parser.add_argument("--big", type=int, default=0,
+                        help="also run one in-process run on a corpus of this size")
+    parser.add_argument("--baseline", type=Path, default=None,
+                        help="an output root of the same corpus written by another version: "
+                             "the in-process output is compared with it row for row")
     parser.add_argument("--skip-mp", action="store_true")
-    parser.add_argument("--skip-scaling", action="store_true")
-    parser.add_argument("--skip-scheduled", action="store_true")
     parser.add_argument("--skip-datatrove", action="store_true")
     parser.add_argument("--label", default="", help="free text stored with the results")
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args()
 
     files = corpus_files(args.cache, args.docs, args.seed)
-    per_file = build_bench_corpus.DOCS_PER_FILE
     work = args.cache / "runs"
     work.mkdir(parents=True, exist_ok=True)
     results: dict = {"label": args.label, "machine": {"cpus": os.cpu_count(),
@@ -336,28 +471,33 @@ def main() -> None:
         results["e2e"][name] = run_pipeline(everything, output, FIRST_DATE,
                                             work / f"e2e-{name}.log", beam_args)
         print(name, json.dumps(results["e2e"][name]), flush=True)
-
-    if not args.skip_scaling:
-        results["scaling"] = []
-        for scale in (1, 2, 4):
-            count = args.base * scale // per_file
-            inputs = linked_inputs(files[:count], work / f"scale-{scale}-in")
-            output = work / f"scale-{scale}-out"
-            shutil.rmtree(output, ignore_errors=True)
-            entry = {"scale": scale, **run_pipeline(inputs, output, FIRST_DATE,
-                                                    work / f"scale-{scale}.log")}
-            results["scaling"].append(entry)
-            print("scale", json.dumps(entry), flush=True)
-
-    if not args.skip_scheduled:
-        results["scheduled"] = scheduled(files, work, max(1, args.base // per_file))
-        print("scheduled", json.dumps(results["scheduled"]), flush=True)
+    in_process_output = work / "e2e-in_process"
+    results["index_bytes_per_1000_kept"] = index_bytes_per_1000_kept(in_process_output,
+                                                                      FIRST_DATE)
+    if args.baseline:
+        from compare_outputs import compare_roots, identical
+        comparison = compare_roots(args.baseline, in_process_output, FIRST_DATE)
+        results["rows_vs_baseline"] = {"baseline": str(args.baseline),
+                                       "identical": identical(comparison), **comparison}
 
     if not args.skip_datatrove and datatrove_available():
         try:
             results["datatrove"] = run_datatrove(everything, work, args.docs)
         except RuntimeError as error:  # an optional comparison must not lose the results above
             results["datatrove_error"] = str(error)
+
+    if _sizes(args.memory_sizes):
+        results["memory"] = memory_scaling(args.cache, args.seed, _sizes(args.memory_sizes),
+                                           work)
+    if _sizes(args.history):
+        results["history"] = history(files, work, _sizes(args.history))
+    if args.big:
+        inputs = linked_inputs(corpus_files(args.cache, args.big, args.seed), work / "big-in")
+        output = work / "big-out"
+        shutil.rmtree(output, ignore_errors=True)
+        results["big"] = run_pipeline(inputs, output, FIRST_DATE, work / "big.log")
+        shutil.rmtree(output, ignore_errors=True)
+        print("big", json.dumps(results["big"]), flush=True)
 
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, ensure_ascii=False, indent=1) + "\n")

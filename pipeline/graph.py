@@ -2,33 +2,39 @@
 
     patterns  -> ReadArticles -> RejectDuplicateIds -> Clean (decode, repair, normalize, identify)
               -> StripBoilerplate (with per-batch corpus signals) -> Deduplicate
-              (against the signature index of earlier run dates)
+              (against the probed index of earlier run dates)
               -> rows of documents / duplicates / rejected / index / _inputs -> WriteStaged
 
 Every input record is a `Doc` or a `Rejection` from the first step on; rejections ride along
 in-band and are split off only where a stage needs documents alone. Everything flows into one
 final write so that runners that execute only the last terminal branch (Dask) still run it all.
+
+The two batch-wide steps compute small results from a stream of the documents (per-site line
+counts; dedup decisions from compact features), and the documents wait for those results on
+disk (`ThroughDisk`), not in the runner's memory: a run holds features and decisions, not texts.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import apache_beam as beam
+from apache_beam.io.filesystems import FileSystems
 
 from pipeline.progress import counted
 from schemas import SCHEMAS
-from transforms.beam_steps import ApplyStep, is_doc, is_rejection
+from transforms.beam_steps import ApplyStep, is_doc
 from transforms.boilerplate import load_boilerplate, strip_step
 from transforms.boilerplate_beam import CorpusBoilerplateSignals
 from transforms.decode import decode_step
-from transforms.dedup.beam import DeduplicateWithIndex
+from transforms.dedup.beam import ApplyDecisions, DedupDecisions
 from transforms.ids import RejectDuplicateIds
 from transforms.langid import identify_step, load_langid
 from transforms.limits import check_limits
 from transforms.normalize import basic_normalize_step, normalize_step
 from transforms.read import ReadArticles, SourceManifest
 from transforms.repair import build_repairer, repair_step
-from transforms.rows import doc_row, index_row, manifest_row, rejection_row, read_index_file
+from transforms.rows import index_row, manifest_row, record_row
+from transforms.spill import ThroughDisk
 from transforms.write import WriteStaged
 
 
@@ -40,6 +46,10 @@ class RunSpec:
     run_date: str
     earlier_index_files: tuple[str, ...] = ()
     progress: bool = True  # count records through the stages for the progress display
+
+    def spill_folder(self, barrier: str) -> str:
+        """Where records wait for a batch-wide result (removed with the staging folder)."""
+        return FileSystems.join(self.staging_root, "_spill", barrier)
 
 
 def _is_manifest(element) -> bool:
@@ -69,16 +79,23 @@ class CleanDocuments(beam.PTransform):
 
 
 class StripBoilerplate(beam.PTransform):
-    """Removes non-article lines, using what the whole batch says about each site's lines."""
+    """Removes non-article lines, using what the whole batch says about each site's lines.
 
-    def __init__(self, config):
+    The records wait for the batch's signals in `spill_folder`; rejections pass through."""
+
+    def __init__(self, config, spill_folder: str):
         super().__init__()
         self._config = config
+        self._spill_folder = spill_folder
 
-    def expand(self, docs):
-        signals = docs | "LearnCorpusSignals" >> CorpusBoilerplateSignals(self._config)
-        return docs | ApplyStep("StripLines", strip_step, self._config, setup=load_boilerplate,
-                                side_inputs=signals.side_inputs())
+    def expand(self, records):
+        signals = (records
+                   | "CleanedDocs" >> beam.Filter(is_doc)
+                   | "LearnCorpusSignals" >> CorpusBoilerplateSignals(self._config))
+        return (records
+                | "WaitForSignals" >> ThroughDisk(self._spill_folder)
+                | ApplyStep("StripLines", strip_step, self._config, setup=load_boilerplate,
+                            side_inputs=signals.side_inputs()))
 
 
 def build_graph(pipeline: beam.Pipeline, spec: RunSpec, config) -> None:
@@ -87,35 +104,28 @@ def build_graph(pipeline: beam.Pipeline, spec: RunSpec, config) -> None:
             | "ReadArticles" >> ReadArticles(config.read))
     manifests = read | "Manifests" >> beam.Filter(_is_manifest)
     records = (counted(read | "Records" >> beam.Filter(_is_record), "read", spec.progress)
-               | "RejectDuplicateIds" >> RejectDuplicateIds())
+               | "RejectDuplicateIds" >> RejectDuplicateIds(spec.spill_folder("read")))
 
     cleaned = counted(records | "Clean" >> CleanDocuments(config), "cleaned", spec.progress)
-    stripped = counted(cleaned
-                       | "CleanedDocs" >> beam.Filter(is_doc)
-                       | "StripBoilerplate" >> StripBoilerplate(config.boilerplate),
-                       "boilerplate", spec.progress)
-    earlier_index = None
+    stripped = counted(cleaned | "StripBoilerplate" >> StripBoilerplate(
+        config.boilerplate, spec.spill_folder("cleaned")), "boilerplate", spec.progress)
+    earlier_index_files = None
     if spec.earlier_index_files:
-        earlier_index = (pipeline
-                         | "EarlierIndexFiles" >> beam.Create(spec.earlier_index_files)
-                         | "ReadEarlierIndex" >> beam.FlatMap(read_index_file))
-    deduplicated = (stripped
-                    | "StrippedDocs" >> beam.Filter(is_doc)
-                    | "Deduplicate" >> DeduplicateWithIndex(config.dedup, spec.run_date,
-                                                            earlier_index))
-    deduplicated_docs = counted(deduplicated["docs"], "deduplicated", spec.progress)
+        earlier_index_files = pipeline | "EarlierIndexFiles" >> beam.Create(
+            spec.earlier_index_files)
+    decided = (stripped
+               | "StrippedDocs" >> beam.Filter(is_doc)
+               | "Deduplicate" >> DedupDecisions(config.dedup, spec.run_date,
+                                                 spec.spill_folder("dedup"), earlier_index_files))
+    finished = counted(stripped
+                       | "WaitForDecisions" >> ThroughDisk(spec.spill_folder("stripped"))
+                       | "ApplyDecisions" >> ApplyDecisions(decided), "deduplicated",
+                       spec.progress)
 
     run_date = spec.run_date
     rows = [
-        deduplicated_docs | "DedupedDocs" >> beam.Filter(is_doc)
-        | "DocumentRows" >> beam.Map(doc_row, run_date),
-        deduplicated_docs | "DedupRejections" >> beam.Filter(is_rejection)
-        | "DedupRejectionRows" >> beam.Map(rejection_row, run_date),
-        deduplicated["index"] | "IndexRows" >> beam.Map(index_row, run_date),
-        cleaned | "CleanRejections" >> beam.Filter(is_rejection)
-        | "CleanRejectionRows" >> beam.Map(rejection_row, run_date),
-        stripped | "StripRejections" >> beam.Filter(is_rejection)
-        | "StripRejectionRows" >> beam.Map(rejection_row, run_date),
+        finished | "RecordRows" >> beam.Map(record_row, run_date),
+        decided["index"] | "IndexRows" >> beam.Map(index_row, run_date),
         manifests | "ManifestRows" >> beam.Map(manifest_row, run_date),
     ]
     (rows

@@ -4,15 +4,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import apache_beam as beam
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
-from apache_beam.coders import FastPrimitivesCoder
-from hypothesis import given, strategies as st
 
-from transforms.dedup.beam import (ConnectedComponents, Deduplicate, DeduplicateWithIndex,
-                                   shuffle_key)
+from transforms.dedup.beam import (ApplyDecisions, ConnectedComponents, DedupDecisions,
+                                   Deduplicate)
 from transforms.dedup.components import connected_components_local
 from transforms.dedup.config import DedupConfig
 from transforms.dedup.index import INDEX_SCHEMA
@@ -28,15 +28,6 @@ STORY = " ".join(
     for i in range(12))
 OTHER = " ".join(f"سجل فريق الهلال هدفه رقم {i} في مرمى الخصم بعد تمريرة متقنة من الجناح"
                  for i in range(12))
-
-
-@given(st.integers(min_value=0, max_value=(1 << 64) - 1))
-def test_shuffle_key_keeps_the_bits_and_encodes_as_a_varint(value):
-    key = shuffle_key(value)
-    assert key & ((1 << 64) - 1) == value
-    assert -(1 << 63) <= key < (1 << 63)
-    # Beam's default coder pickles ints outside int64 (dozens of bytes); a varint is at most 10.
-    assert len(FastPrimitivesCoder().encode(key)) <= 11
 
 
 def _doc(doc_id, text, published=None):
@@ -109,25 +100,33 @@ def test_seed_articles_on_one_event_are_all_kept():
                     equal_to([(d.id, None, 1) for d in docs]))
 
 
-def test_new_copy_of_an_earlier_document_points_to_it():
+def _write_index(rows, path):
+    pq.write_table(pa.Table.from_pylist(rows, schema=INDEX_SCHEMA), path)
+
+
+def test_new_copy_of_an_earlier_document_points_to_it(tmp_path):
     cfg = FAST
+    index_file = str(tmp_path / "day1.parquet")
     with TestPipeline() as p:
         day1 = (p | "Day1" >> beam.Create([_doc("d1-story", STORY), _doc("d1-other", OTHER)])
-                | "Dedup1" >> DeduplicateWithIndex(cfg, "2025-07-01"))
-        day2 = (p | "Day2" >> beam.Create([_doc("d2-copy", _edited(STORY)),
-                                           _doc("d2-new", "خبر جديد تماما عن الطقس غدا")])
-                | "Dedup2" >> DeduplicateWithIndex(cfg, "2025-07-02",
-                                                   earlier_index=day1["index"]))
-        assert_that(day2["docs"] | beam.Map(_fields), equal_to([
-            ("d2-copy", "d1-story", "d1-story", 2),
-            ("d2-new", "d2-new", None, 1),
-        ]))
+                | "Dedup1" >> DedupDecisions(cfg, "2025-07-01", str(tmp_path / "spill1")))
         assert_that(day1["index"] | beam.Map(lambda row: (row["id"], sorted(row) == sorted(
             INDEX_SCHEMA.names))), equal_to([("d1-story", True), ("d1-other", True)]),
             label="index rows")
+        _ = (day1["index"] | beam.combiners.ToList()
+             | beam.Map(_write_index, index_file))
+    with TestPipeline() as p:
+        day2 = (p | "Day2" >> beam.Create([_doc("d2-copy", _edited(STORY)),
+                                           _doc("d2-new", "خبر جديد تماما عن الطقس غدا")])
+                | "Dedup2" >> Deduplicate(
+                    cfg, earlier_index_files=p | "Day1Index" >> beam.Create([index_file])))
+        assert_that(day2 | beam.Map(_fields), equal_to([
+            ("d2-copy", "d1-story", "d1-story", 2),
+            ("d2-new", "d2-new", None, 1),
+        ]))
 
 
-def test_a_document_whose_features_raise_becomes_a_step_failed_rejection(monkeypatch):
+def test_a_document_whose_features_raise_becomes_a_step_failed_rejection(monkeypatch, tmp_path):
     """The dedup dead letter: one document's bug rejects that document, the rest dedup as usual.
     The failure is injected because no real text makes `fingerprint` raise."""
     import transforms.dedup.beam as dedup_beam
@@ -143,7 +142,9 @@ def test_a_document_whose_features_raise_becomes_a_step_failed_rejection(monkeyp
     monkeypatch.setattr(dedup_beam, "fingerprint", fingerprint_failing_on_other)
     docs = [_doc("story", STORY), _doc("edit", _edited(STORY)), _doc("bad", OTHER)]
     with TestPipeline() as p:
-        out = p | beam.Create(docs) | DeduplicateWithIndex(FAST, "2025-07-01")
+        docs = p | beam.Create(docs)
+        decided = docs | DedupDecisions(FAST, "2025-07-01", str(tmp_path))
+        out = {"docs": docs | ApplyDecisions(decided), "index": decided["index"]}
         assert_that(out["docs"] | beam.Filter(lambda e: isinstance(e, Doc)) | beam.Map(_fields),
                     equal_to([("edit", "edit", None, 2), ("story", "edit", "edit", 2)]))
         assert_that(out["docs"] | beam.Filter(lambda e: isinstance(e, Rejection))

@@ -20,3 +20,24 @@ def test_a_rejection_never_beats_a_document():
                          source_order=("a", 1))
     winner, loser = resolve_duplicate_ids([rejected, doc("z")])
     assert isinstance(winner, Doc) and loser is rejected
+
+
+def test_claims_resolve_a_stream_like_grouping_does():
+    """The pipeline resolves each record against the contested ids' winning claims; that equals
+    resolving each id's group whole."""
+    from transforms.ids import claim_of, contested_winner, resolve_claim
+    rejected = Rejection(id="same", source="a:1", reason="malformed_json", detail="d",
+                         step="Read", source_order=("a", 1))
+    alone = Doc(id="alone", source="c:0", text="t", source_order=("c", 0))
+    records = [doc("b.jsonl", 1), rejected, alone, doc("a.jsonl", 9), doc("a.jsonl", 2)]
+    claims: dict = {}
+    for record in records:
+        record_id, claim = claim_of(record)
+        claims.setdefault(record_id, []).append(claim)
+    winners = dict(pair for record_id, group in claims.items()
+                   for pair in contested_winner(record_id, group))
+    streamed = [resolve_claim(record, winners) for record in records]
+    grouped = [*resolve_duplicate_ids(records[:2] + records[3:]), alone]
+    key = lambda r: r.source_order  # noqa: E731
+    assert sorted(streamed, key=key) == sorted(grouped, key=key)
+    assert list(winners) == ["same"]

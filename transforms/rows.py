@@ -3,9 +3,6 @@ from __future__ import annotations
 
 import datetime
 
-import pyarrow.parquet as pq
-from apache_beam.io.filesystems import FileSystems
-
 from transforms.model import Doc, Rejection
 from transforms.read import SourceManifest
 from transforms.write import OutputRow, partition_path
@@ -61,15 +58,16 @@ def rejection_row(rejection: Rejection, run_date: str) -> OutputRow:
     })
 
 
+def record_row(record, run_date: str) -> OutputRow:
+    """The row of a record at the end of the graph: a document, a duplicate or a rejection."""
+    if isinstance(record, Rejection):
+        return rejection_row(record, run_date)
+    return doc_row(record, run_date)
+
+
 def index_row(row: dict, run_date: str) -> OutputRow:
     """A kept document's band keys and shingles, for later runs to match against."""
     return OutputRow("index", partition_path(run_date), row)
-
-
-def read_index_file(path: str):
-    """Rows of one earlier index file (read on a worker, never collected in the driver)."""
-    with FileSystems.open(path) as handle:
-        yield from pq.read_table(handle).to_pylist()
 
 
 def manifest_row(manifest: SourceManifest, run_date: str) -> OutputRow:

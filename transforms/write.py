@@ -25,6 +25,7 @@ from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 
 from transforms.beam_steps import METRICS_NAMESPACE
+from transforms.spill import GroupByKeyThroughDisk
 
 PARQUET_COMPRESSION = "zstd"
 
@@ -95,7 +96,10 @@ class _WriteGroupDoFn(beam.DoFn):
 
 
 class WriteStaged(beam.PTransform):
-    """`OutputRow`s -> Parquet files under `staging_root`; emits (dataset, partition, rows)."""
+    """`OutputRow`s -> Parquet files under `staging_root`; emits (dataset, partition, rows).
+
+    The rows wait for their file's group in `staging_root/_spill/rows`, not in the runner's
+    memory (`GroupByKeyThroughDisk`): a writer holds one file's rows at a time."""
 
     def __init__(self, staging_root: str, schemas: dict[str, pa.Schema], shards: int):
         super().__init__()
@@ -109,7 +113,8 @@ class WriteStaged(beam.PTransform):
                 | "KeyByFile" >> beam.Map(
                     lambda out: ((out.dataset, out.partition, shard_of(out.row["id"], shards)),
                                  out.row))
-                | "GroupByFile" >> beam.GroupByKey()
+                | "GroupByFile" >> GroupByKeyThroughDisk(
+                    FileSystems.join(self._staging_root, "_spill", "rows"))
                 | "WriteFile" >> beam.ParDo(_WriteGroupDoFn(self._staging_root, self._schemas)))
 
 

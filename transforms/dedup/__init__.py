@@ -3,9 +3,12 @@ verification, connected components in Beam, and a deterministic kept document pe
 
 Public API (import from the submodules; this package import stays light for config loading):
 - `config.DedupConfig` - the `dedup:` config section;
-- `beam.Deduplicate(cfg, earlier_index=None)` - docs -> docs with dedup fields;
-  `beam.DeduplicateWithIndex(cfg, run_date, earlier_index=None)` - `{"docs", "index"}`;
+- `beam.Deduplicate(cfg, earlier_index_files=None)` - docs -> docs with dedup fields;
+  `beam.DedupDecisions(cfg, run_date, earlier_index_files=None)` - `{"decisions", "failures",
+  "index"}` from the documents' features, and `beam.ApplyDecisions(decided)` - records with
+  their dedup fields (how the pipeline graph uses them, with the documents waiting on disk);
 - `index.INDEX_SCHEMA` - pyarrow schema of the index rows (`index/date=<run_date>/`);
+  `index.probe_index_file` - the earlier rows that share a band key or an id with a run;
 - `stats.DedupStats()` / `stats.dedup_stats(rows)` - run-report diagnostics;
 - pure functions: `shingles.shingles/tokens/shingle_hashes`, `signatures.signature`,
   `verify.jaccard/overlap/judge`, `select.choose_kept/assign_component`,

@@ -1,32 +1,41 @@
 """`Deduplicate`: near-duplicate clusters of a batch of documents, as keyed Beam groupings.
 
     docs -> Features (exact key, shingle hashes, MinHash band keys; permutations per worker)
-         -> ExactPass      GroupByKey(folded-text hash): one representative per exact group
-         -> Candidates     GroupByKey((band, band hash)): two stars per bucket, capped
+         -> ExactPass      grouped by folded-text hash range: one representative per exact group
+         -> Candidates     grouped by band, buckets formed inside: two stars per bucket, capped
          -> Verify         CoGroupByKey twice: shingle sets joined to each edge's two ends
          -> Components     fixed large-star / small-star GroupByKey rounds, converged or fail
          -> Clusters       GroupByKey(component): leader assignment on direct similarities
-         -> Assign         CoGroupByKey back to documents by id
+         -> Decisions      (id, Assignment) of duplicates and of the documents they keep,
+                           applied to the documents as a side input (`ApplyDecisions`)
 
-Nothing is collected in one process: every step is keyed. No tagged outputs, nothing emitted
+Nothing is collected in one process: every step is keyed. The two groupings with one value per
+document or per band key (exact ranges, bands) wait on disk (`GroupByKeyThroughDisk`): local
+runners hold a grouping's values as Python objects, 37 band entries per document. No tagged outputs, nothing emitted
 from `finish_bundle`, no metrics read inside the pipeline, so the graph runs on any runner.
 Counters (namespace `khabar`, names `dedup.*`) report bucket caps, verified/rejected edges and
-convergence. With `earlier_index` (rows of `INDEX_SCHEMA` from earlier run dates), earlier kept
-documents join the buckets and clusters as fixed leaders: a new copy of one becomes its
-duplicate, and earlier rows are never rewritten.
+convergence. With `earlier_index_files` (paths of `INDEX_SCHEMA` files of earlier run dates),
+the earlier kept documents that share a band key or an id with this run's documents
+(`index.probe_index_file`: the index is probed with the run's keys and ids, not replayed) join
+the buckets and clusters as fixed leaders: a new copy of one becomes its duplicate, a re-crawl
+(same id) too whatever its similarity, and earlier rows are never rewritten.
 """
 from __future__ import annotations
 
+import tempfile
 from dataclasses import dataclass, replace
 from typing import Optional
 
 import apache_beam as beam
+import numpy as np
+import pyarrow as pa
+from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 
 from transforms.beam_steps import METRICS_NAMESPACE, STEP_FAILED, failure_detail
 from transforms.dedup.components import both_directions, is_settled, label, large_star, small_star
 from transforms.dedup.config import DedupConfig
-from transforms.dedup.index import earlier_members, index_row, layout_tag
+from transforms.dedup.index import index_row, layout_tag, probe_index_file, sorted_keys
 from transforms.dedup.lsh import bucket_edges
 from transforms.dedup.select import (Assignment, Member, Node, assign_component, doc_node,
                                      is_recrawl, node_id, recrawl_bucket, singleton, THIS_RUN)
@@ -34,6 +43,7 @@ from transforms.dedup.shingles import fingerprint, pack, unpack
 from transforms.dedup.signatures import band_hashes, minhash_template, signature
 from transforms.dedup.verify import judge_pair
 from transforms.model import Doc, Rejection
+from transforms.spill import GroupByKeyThroughDisk, ThroughDisk
 
 DEDUP_STEP = "Deduplicate"  # the `step` of a dedup dead letter
 
@@ -106,14 +116,21 @@ class _ComputeFeatures(beam.DoFn):
                        tuple(band_hashes(sketch.hashvalues, bands, rows)))
 
 
-def shuffle_key(value: int) -> int:
-    """A uint64 hash as the signed int64 with the same bits: Beam's default coder writes ints
-    below 2**63 as varints but pickles larger ones, which was half of all band keys."""
-    return value - (1 << 64) if value >= (1 << 63) else value
+# Exact groups and LSH buckets are grouped through disk in this many key ranges / one group per
+# band: a group holds a slice of the batch, and the runner holds only file paths.
+EXACT_KEY_RANGE_BITS = 8
 
 
-def _by_exact_key(feature: Feature):
-    return shuffle_key(feature.exact), feature
+def _by_exact_key_range(feature: Feature):
+    return feature.exact >> (64 - EXACT_KEY_RANGE_BITS), feature
+
+
+def _exact_groups(_, features):
+    """(exact key, features) for each exact group of one key range, in key order."""
+    groups: dict[int, list[Feature]] = {}
+    for feature in features:
+        groups.setdefault(feature.exact, []).append(feature)
+    return sorted(groups.items())
 
 
 def _representative(exact_and_group) -> Feature:
@@ -133,10 +150,16 @@ def _exact_copies(exact_and_group):
 
 
 def _bucket_entries(node: Node, bands) -> list:
-    """((band, key), node) for each band key: the LSH buckets this document falls into, and
-    the bucket of its id, where a re-crawl meets its earlier self."""
-    return [((band, shuffle_key(value)), node) for band, value in enumerate(bands)] + [
-        (recrawl_bucket(node), node)]
+    """(band, (key, node)) for each band key: the LSH buckets this document falls into,
+    grouped by band (one group per band, its buckets formed inside it)."""
+    return [(band, (value, node)) for band, value in enumerate(bands)]
+
+
+def _recrawl_entry(node: Node):
+    """(band, (key, node)) of the bucket that puts a document and its earlier self together,
+    whatever their texts: the re-crawl rule of `select`."""
+    band, key = recrawl_bucket(node)
+    return band, (key, node)
 
 
 def _band_entries(feature: Feature):
@@ -147,8 +170,16 @@ def _node_shingles(feature: Feature):
     return feature.node, (feature.shingles, feature.weight)
 
 
+def buckets_of_band(entries) -> dict:
+    """Band key -> its members, from one band's (key, node) entries."""
+    buckets: dict = {}
+    for key, node in entries:
+        buckets.setdefault(key, []).append(node)
+    return buckets
+
+
 class _StarEdges(beam.DoFn):
-    """A bucket's members joined to two centres (`lsh.bucket_edges`), never all pairs.
+    """Each bucket's members joined to two centres (`lsh.bucket_edges`), never all pairs.
 
     Buckets over `max_bucket_size` (templated texts) keep their best-ranked members only;
     the others are counted. Earlier runs' documents were deduplicated when indexed, so a
@@ -161,9 +192,13 @@ class _StarEdges(beam.DoFn):
         self._dropped = _counter("bucket_members_dropped")
         self._edges = _counter("candidate_edges")
 
-    def process(self, key_and_members):
-        (band, _), members = key_and_members
-        members = list(members)
+    def process(self, band_and_entries):
+        band, entries = band_and_entries
+        buckets = buckets_of_band(entries)
+        for key in sorted(buckets):
+            yield from self._bucket(band, buckets[key])
+
+    def _bucket(self, band: int, members: list):
         # Most buckets hold one document: no edge, nothing to check.
         if len(members) < 2 or all(m[0] != THIS_RUN for m in members):
             return
@@ -311,44 +346,110 @@ def _with_copies(rep_and_joined):
     return out
 
 
-def _apply_assignment(id_and_joined):
-    """The documents with their dedup fields set (an unsigned document stays alone); a
-    document whose features failed becomes its `step_failed` rejection."""
-    doc_id, joined = id_and_joined
-    failures = sorted(joined["failed"])
-    if failures:
-        for doc in joined["doc"]:
-            yield Rejection.of(doc, STEP_FAILED, failures[0], DEDUP_STEP)
-        return
-    found = list(joined["assignment"])
-    assignment = found[0] if found else singleton(doc_id)
-    for doc in joined["doc"]:
-        yield doc.replace(cluster_id=assignment.kept_id,
+def apply_decision(record, decisions: dict, failures: dict):
+    """A document with its dedup fields set (no decision: it was alone or unsigned, so it is
+    kept alone); a document whose features failed becomes its `step_failed` rejection.
+    Rejections pass through, so the stream of one stage can cross dedup whole."""
+    if not isinstance(record, Doc):
+        return record
+    failure = failures.get(record.id)
+    if failure is not None:
+        return Rejection.of(record, STEP_FAILED, failure, DEDUP_STEP)
+    assignment = decisions.get(record.id) or singleton(record.id)
+    return record.replace(cluster_id=assignment.kept_id,
                           duplicate_of=None if assignment.is_kept else assignment.kept_id,
                           similarity=assignment.similarity,
                           cluster_size=assignment.cluster_size)
-
-
-def _keyed_by_id(doc: Doc):
-    return doc.id, doc
-
-
-def _feature_by_id(feature: Feature):
-    return node_id(feature.node), feature
 
 
 def _rep_weight(feature: Feature):
     return node_id(feature.node), feature.weight
 
 
+class _RunKeys(beam.CombineFn):
+    """All band keys of this run's documents as one sorted, distinct uint64 array (8 bytes a
+    key): the side input that index probes search. Keys gather in small arrays that are merged
+    every `_MERGE_EVERY` documents, never as a list of Python ints."""
+
+    _MERGE_EVERY = 4_096
+
+    def create_accumulator(self):
+        return []
+
+    def add_input(self, accumulator, bands):
+        accumulator.append(np.asarray(bands, dtype=np.uint64))
+        if len(accumulator) >= self._MERGE_EVERY:
+            accumulator[:] = [sorted_keys(np.concatenate(accumulator))]
+        return accumulator
+
+    def merge_accumulators(self, accumulators):
+        return [keys for accumulator in accumulators for keys in accumulator]
+
+    def extract_output(self, accumulator):
+        return sorted_keys(np.concatenate(accumulator) if accumulator else [])
+
+
+class _RunIds(beam.CombineFn):
+    """The ids of this run's signed documents as one sorted Arrow string array: the side input
+    that finds earlier rows of the same id (re-crawls), whatever their band keys."""
+
+    def create_accumulator(self):
+        return []
+
+    def add_input(self, accumulator, doc_id):
+        accumulator.append(doc_id)
+        return accumulator
+
+    def merge_accumulators(self, accumulators):
+        return [doc_id for accumulator in accumulators for doc_id in accumulator]
+
+    def extract_output(self, accumulator):
+        return pa.array(sorted(set(accumulator)), pa.string())
+
+
+class _ProbeEarlierIndex(beam.DoFn):
+    """Index file path -> (node, band keys, packed shingles) of its rows that meet this run."""
+
+    def __init__(self, layout: str):
+        self._layout = layout
+        self._rows = _counter("index_rows_probed")
+        self._matched = _counter("index_rows_matched")
+        self._other_layout = _counter("index_rows_other_layout")
+
+    def process(self, path: str, run_keys, run_ids):
+        probed = probe_index_file(path, run_keys, run_ids, self._layout)
+        self._rows.inc(probed.rows)
+        self._matched.inc(len(probed.members))
+        self._other_layout.inc(probed.other_layout)
+        yield from probed.members
+
+
+def _bands_of(feature: Feature):
+    return feature.bands
+
+
+def _id_of(feature: Feature) -> str:
+    return node_id(feature.node)
+
+
+def _recrawl_of_feature(feature: Feature):
+    return _recrawl_entry(feature.node)
+
+
+def _recrawl_of_member(member):
+    node, _, _ = member
+    return _recrawl_entry(node)
+
+
 class _Assignments(beam.PTransform):
     """Docs -> (reps' features, (id, Assignment) for every signed document,
     (id, detail) for every document whose features failed)."""
 
-    def __init__(self, cfg: DedupConfig, earlier_index=None):
+    def __init__(self, cfg: DedupConfig, spill_folder: str, earlier_index_files=None):
         super().__init__()
         self._cfg = cfg
-        self._earlier_index = earlier_index
+        self._spill_folder = spill_folder
+        self._earlier_index_files = earlier_index_files
 
     def expand(self, docs):
         cfg = self._cfg
@@ -356,25 +457,37 @@ class _Assignments(beam.PTransform):
         features = computed | "Signed" >> beam.Filter(_is_feature)
         failures = computed | "FeatureFailures" >> beam.FlatMap(_failure_by_id)
         exact_groups = (features
-                        | "KeyByExactText" >> beam.Map(_by_exact_key)
-                        | "ExactGroups" >> beam.GroupByKey())
+                        | "KeyByExactRange" >> beam.Map(_by_exact_key_range)
+                        | "ExactRanges" >> GroupByKeyThroughDisk(
+                            FileSystems.join(self._spill_folder, "exact"))
+                        | "ExactGroups" >> beam.FlatMapTuple(_exact_groups))
         reps = exact_groups | "Representatives" >> beam.Map(_representative)
         copies = exact_groups | "ExactCopies" >> beam.FlatMap(_exact_copies)
 
         band_entries = reps | "BandEntries" >> beam.FlatMap(_band_entries)
         node_shingles = reps | "NodeShingles" >> beam.Map(_node_shingles)
-        if self._earlier_index is not None:
-            earlier = self._earlier_index | "EarlierMembers" >> beam.FlatMap(
-                earlier_members, layout_tag(cfg))
+        if self._earlier_index_files is not None:
+            run_keys = (reps
+                        | "RunBandKeys" >> beam.Map(_bands_of)
+                        | "SortedRunKeys" >> beam.CombineGlobally(_RunKeys()))
+            run_ids = (features
+                       | "RunIds" >> beam.Map(_id_of)
+                       | "SortedRunIds" >> beam.CombineGlobally(_RunIds()))
+            earlier = self._earlier_index_files | "ProbeEarlierIndex" >> beam.ParDo(
+                _ProbeEarlierIndex(layout_tag(cfg)), beam.pvalue.AsSingleton(run_keys),
+                beam.pvalue.AsSingleton(run_ids))
             band_entries = ((band_entries,
-                             earlier | "EarlierBands" >> beam.FlatMap(_earlier_bands))
+                             earlier | "EarlierBands" >> beam.FlatMap(_earlier_bands),
+                             reps | "RecrawlEntries" >> beam.Map(_recrawl_of_feature),
+                             earlier | "EarlierRecrawlEntries" >> beam.Map(_recrawl_of_member))
                             | "AllBandEntries" >> beam.Flatten())
             node_shingles = ((node_shingles,
                               earlier | "EarlierShingles" >> beam.Map(_earlier_shingles))
                              | "AllNodeShingles" >> beam.Flatten())
 
         candidates = (band_entries
-                      | "Buckets" >> beam.GroupByKey()
+                      | "Bands" >> GroupByKeyThroughDisk(
+                          FileSystems.join(self._spill_folder, "bands"))
                       | "StarEdges" >> beam.ParDo(_StarEdges(cfg.max_bucket_size))
                       | "DistinctCandidates" >> beam.Distinct())
         halves = ({"shingles": node_shingles, "edges": candidates}
@@ -407,11 +520,58 @@ def _earlier_shingles(member):
     return node, (shingles, 1)
 
 
-def _assign_docs(docs, assignments, failures):
-    return ({"doc": docs | "KeyDocs" >> beam.Map(_keyed_by_id), "assignment": assignments,
-             "failed": failures}
-            | "JoinDocs" >> beam.CoGroupByKey()
-            | "Assign" >> beam.FlatMap(_apply_assignment))
+def _is_decision(id_and_assignment) -> bool:
+    """Whether an assignment says more than "kept alone" (what a missing decision means)."""
+    doc_id, assignment = id_and_assignment
+    return assignment != singleton(doc_id)
+
+
+class DedupDecisions(beam.PTransform):
+    """Docs -> the decisions of dedup, small and keyed by document id:
+
+    - `decisions`: (id, Assignment) of every document that is a duplicate or keeps one;
+    - `failures`: (id, detail) of every document whose features raised (its dead letter);
+    - `index`: one `INDEX_SCHEMA` row per kept document of this run that has words, which the
+      lead writes under `index/date=<run_date>/` and probes in later runs.
+
+    Documents themselves never cross a shuffle here: only their features do.
+    `earlier_index_files`: optional PCollection of paths of `INDEX_SCHEMA` Parquet files of
+    earlier run dates (never the run being written).
+    """
+
+    def __init__(self, cfg: Optional[DedupConfig], run_date: str, spill_folder: str,
+                 earlier_index_files=None):
+        super().__init__()
+        self._cfg = cfg or DedupConfig()
+        self._run_date = run_date
+        self._spill_folder = spill_folder
+        self._earlier_index_files = earlier_index_files
+
+    def expand(self, docs):
+        reps, assignments, failures = docs | "Match" >> _Assignments(
+            self._cfg, self._spill_folder, self._earlier_index_files)
+        decisions = assignments | "NotAlone" >> beam.Filter(_is_decision)
+        index = (reps
+                 | "WaitForKept" >> ThroughDisk(FileSystems.join(self._spill_folder, "reps"))
+                 | "IndexRows" >> beam.FlatMap(_index_row_if_kept,
+                                               beam.pvalue.AsDict(decisions),
+                                               self._cfg, self._run_date))
+        return {"decisions": decisions, "failures": failures, "index": index}
+
+
+class ApplyDecisions(beam.PTransform):
+    """`records | ApplyDecisions(decided)`: docs get their dedup fields (`apply_decision`),
+    rejections pass through. The decisions arrive as side inputs (about one small entry per
+    duplicate), so the documents are never keyed or grouped."""
+
+    def __init__(self, decided: dict):
+        super().__init__()
+        self._decided = decided
+
+    def expand(self, records):
+        return records | "Assign" >> beam.Map(
+            apply_decision, beam.pvalue.AsDict(self._decided["decisions"]),
+            beam.pvalue.AsDict(self._decided["failures"]))
 
 
 class Deduplicate(beam.PTransform):
@@ -420,59 +580,28 @@ class Deduplicate(beam.PTransform):
     A document whose features raise comes out as a `Rejection` (`step_failed`) instead.
     Kept documents have `duplicate_of=None` and `cluster_id` = their own id; duplicates name
     the kept document in both fields and carry their verified similarity to it (1.0 for an
-    exact copy). `earlier_index`: optional PCollection of `INDEX_SCHEMA` dicts from earlier
-    run dates (never the run being written).
+    exact copy). The documents wait for the decisions wherever the runner keeps a
+    PCollection; the pipeline graph sends them through `transforms.spill.ThroughDisk` instead.
+    Dedup's own groupings wait in `spill_folder` (default: a new temporary folder).
     """
 
-    def __init__(self, cfg: Optional[DedupConfig] = None, earlier_index=None):
+    def __init__(self, cfg: Optional[DedupConfig] = None, earlier_index_files=None,
+                 spill_folder: Optional[str] = None):
         super().__init__()
         self._cfg = cfg or DedupConfig()
-        self._earlier_index = earlier_index
+        self._earlier_index_files = earlier_index_files
+        self._spill_folder = spill_folder
 
     def expand(self, docs):
-        _, assignments, failures = docs | "Match" >> _Assignments(self._cfg, self._earlier_index)
-        return _assign_docs(docs, assignments, failures)
+        spill_folder = self._spill_folder or tempfile.mkdtemp(prefix="khabar-dedup-")
+        decided = docs | "Decide" >> DedupDecisions(
+            self._cfg, "", spill_folder, earlier_index_files=self._earlier_index_files)
+        return docs | "Apply" >> ApplyDecisions(decided)
 
 
-class DeduplicateWithIndex(beam.PTransform):
-    """`Deduplicate` plus this run's index rows: returns `{"docs": ..., "index": ...}`.
-
-    The index holds one `INDEX_SCHEMA` row per kept document of this run that has words; the
-    lead writes it under `index/date=<run_date>/` and passes earlier dates' rows next time.
-    """
-
-    def __init__(self, cfg: Optional[DedupConfig], run_date: str, earlier_index=None):
-        super().__init__()
-        self._cfg = cfg or DedupConfig()
-        self._run_date = run_date
-        self._earlier_index = earlier_index
-
-    def expand(self, docs):
-        reps, assignments, failures = docs | "Match" >> _Assignments(self._cfg,
-                                                                     self._earlier_index)
-        out = _assign_docs(docs, assignments, failures)
-        kept_ids = (out
-                    | "KeptDocs" >> beam.Filter(_is_kept)
-                    | "KeptIds" >> beam.Map(_id_and_doc))
-        index = ({"rep": reps | "RepsById" >> beam.Map(_feature_by_id), "kept": kept_ids}
-                 | "JoinKept" >> beam.CoGroupByKey()
-                 | "IndexRows" >> beam.FlatMap(_index_rows, self._cfg, self._run_date))
-        return {"docs": out, "index": index}
-
-
-def _is_kept(element) -> bool:
-    return isinstance(element, Doc) and element.duplicate_of is None
-
-
-def _id_and_doc(doc: Doc):
-    return doc.id, doc
-
-
-def _index_rows(id_and_joined, cfg, run_date):
-    _, joined = id_and_joined
-    reps = list(joined["rep"])
-    kept = list(joined["kept"])
-    if not reps or not kept:
+def _index_row_if_kept(feature: Feature, decisions: dict, cfg, run_date):
+    """The index row of a representative that stayed kept (no decision means kept alone)."""
+    decision = decisions.get(node_id(feature.node))
+    if decision is not None and not decision.is_kept:
         return []
-    feature = reps[0]
-    return [index_row(kept[0], feature.bands, feature.shingles, cfg, run_date)]
+    return [index_row(feature.node, feature.bands, feature.shingles, cfg, run_date)]

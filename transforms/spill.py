@@ -1,0 +1,166 @@
+"""Records that wait for a batch-wide result wait on disk, not in the runner.
+
+Two steps need the whole batch before they can finish a document: boilerplate stripping (the
+per-site line counts) and deduplication (the clusters). On the local runners every PCollection
+that crosses such a barrier is held in memory until its consumer runs, so the documents
+themselves were held there, several times over. `ThroughDisk` moves them across the barrier as
+files instead: each bundle streams its records into one file of the staging folder and emits
+the file's path once; the paths cross the barrier (a `Distinct`, a grouping, so every file is
+closed before it is read) and are read back one record at a time. Memory holds one record at a
+time plus a path per bundle, whatever the batch size.
+
+`GroupByKeyThroughDisk` does the same for a grouping: each bundle writes one file per key it
+sees, only (key, file) pairs are grouped, and each group's values are read back from its files.
+
+A file is written under a temporary name and renamed when its bundle finishes, under a name
+derived from the bundle's first record (and key): a retried bundle rewrites the same file, and a runner
+that re-executes a stage (Dask recomputes side-input upstreams) replaces it with the same
+content instead of racing a reader. Nothing is emitted from `finish_bundle`, so the shape runs
+on the Dask runner too.
+"""
+from __future__ import annotations
+
+import os
+import pickle
+from dataclasses import dataclass
+from typing import Iterator
+
+import apache_beam as beam
+import xxhash
+from apache_beam.io.filesystems import FileSystems
+from apache_beam.metrics import Metrics
+
+from transforms.beam_steps import METRICS_NAMESPACE
+
+_PROTOCOL = pickle.HIGHEST_PROTOCOL
+
+
+def spill_file_name(first_record: bytes) -> str:
+    """Stable for a bundle: the same first record always names the same file."""
+    return f"spill-{xxhash.xxh3_64_hexdigest(first_record)}.pickle"
+
+
+def read_spilled(path: str) -> Iterator:
+    """The records of one spill file, in the order they were written."""
+    with FileSystems.open(path) as handle:
+        while True:
+            try:
+                yield pickle.load(handle)
+            except EOFError:
+                return
+
+
+class _SpillFile:
+    """One spill file being written: a temporary name until `close` renames it."""
+
+    def __init__(self, folder: str, first_record: bytes):
+        self.path = FileSystems.join(folder, spill_file_name(first_record))
+        self._temporary = f"{self.path}.{os.getpid()}.tmp"
+        if "://" not in folder:
+            os.makedirs(folder, exist_ok=True)
+        self._handle = FileSystems.create(self._temporary)
+
+    def write(self, record) -> None:
+        pickle.dump(record, self._handle, protocol=_PROTOCOL)
+
+    def close(self) -> None:
+        self._handle.close()
+        FileSystems.rename([self._temporary], [self.path])
+
+
+class _SpillRecords(beam.DoFn):
+    """Records -> their bundle's spill file path (once per bundle); records go to the file."""
+
+    def __init__(self, folder: str, label: str):
+        self._folder = folder
+        self._records = Metrics.counter(METRICS_NAMESPACE, f"{label}.records_spilled")
+        self._file = None
+
+    def start_bundle(self):
+        self._file = None
+
+    def process(self, record):
+        if self._file is None:
+            self._file = _SpillFile(self._folder, pickle.dumps(record, protocol=_PROTOCOL))
+            yield self._file.path
+        self._file.write(record)
+        self._records.inc()
+
+    def finish_bundle(self):
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+
+class _SpillGroups(beam.DoFn):
+    """(key, value) -> (key, spill file) once per key and bundle; values go to the key's file."""
+
+    def __init__(self, folder: str, label: str):
+        self._folder = folder
+        self._values = Metrics.counter(METRICS_NAMESPACE, f"{label}.values_spilled")
+        self._files: dict = {}
+
+    def start_bundle(self):
+        self._files = {}
+
+    def process(self, key_and_value):
+        key, value = key_and_value
+        spill = self._files.get(key)
+        if spill is None:
+            spill = self._files[key] = _SpillFile(
+                self._folder, pickle.dumps(key_and_value, protocol=_PROTOCOL))
+            yield key, spill.path
+        spill.write(value)
+        self._values.inc()
+
+    def finish_bundle(self):
+        for spill in self._files.values():
+            spill.close()
+        self._files = {}
+
+
+@dataclass(frozen=True)
+class SpilledValues:
+    """The values of one key: iterating reads its files one after the other (picklable, so
+    it may cross any runner's stage boundary as a few paths)."""
+    paths: tuple[str, ...]
+
+    def __iter__(self) -> Iterator:
+        for path in self.paths:
+            yield from read_spilled(path)
+
+
+def _spilled_group(key, paths):
+    return key, SpilledValues(tuple(sorted(set(paths))))
+
+
+class ThroughDisk(beam.PTransform):
+    """`records | ThroughDisk(folder)`: the same records, read back from files in `folder`
+    after every one of them was written (see the module docstring)."""
+
+    def __init__(self, folder: str):
+        super().__init__()
+        self._folder = folder
+
+    def expand(self, records):
+        return (records
+                | "Spill" >> beam.ParDo(_SpillRecords(self._folder, self.label))
+                | "AllWritten" >> beam.Distinct()
+                | "ReadBack" >> beam.FlatMap(read_spilled))
+
+
+class GroupByKeyThroughDisk(beam.PTransform):
+    """`GroupByKey` whose values wait in `folder`: (key, value) -> (key, iterator of values).
+
+    Only (key, file) pairs are shuffled, so the runner holds a path per key and bundle instead
+    of every value; a consumer holds what it takes from the iterator."""
+
+    def __init__(self, folder: str):
+        super().__init__()
+        self._folder = folder
+
+    def expand(self, keyed):
+        return (keyed
+                | "Spill" >> beam.ParDo(_SpillGroups(self._folder, self.label))
+                | "FilesByKey" >> beam.GroupByKey()
+                | "Values" >> beam.MapTuple(_spilled_group))
