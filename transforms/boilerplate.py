@@ -679,10 +679,11 @@ _DASH_BYLINE_PREFIX = regex.compile(
     r"^((?:[^\s:：\-–]+ ?){1,3}[-–] ?){1,3}(?:[^\s:：\-–]+ ?){1,3}[:：]\s+(?=\S)")
 
 
-def split_inline_prefix(line: str, state: BoilerplateState) -> Optional[tuple[str, str, str]]:
+def split_inline_prefix(line: str, letters: str,
+                        state: BoilerplateState) -> Optional[tuple[str, str, str]]:
     """`(prefix, rest, reason)` when the first paragraph starts with a share bar, a
     "name- site- city:" byline or a "city – date (agency) –" dateline that lost its own line;
-    None otherwise."""
+    None otherwise. `letters` is the line's `fold_letters`."""
     tokens = line.split(" ")
     consumed = 0
     while consumed < len(tokens) and _fold_word(tokens[consumed]) in state.share_bar_words:
@@ -694,7 +695,7 @@ def split_inline_prefix(line: str, state: BoilerplateState) -> Optional[tuple[st
     found = _DASH_BYLINE_PREFIX.match(line)
     if found and word_count(found.group()) <= 8 and is_prose(line[found.end():]):
         return found.group().strip(), line[found.end():], "byline"
-    prefix = dateline_prefix(line, state.vocab)
+    prefix = dateline_prefix(line, letters, state.vocab)
     if prefix and is_prose(line[len(prefix):]):
         return prefix.strip(), line[len(prefix):], "dateline"
     return None
@@ -890,7 +891,9 @@ def classify_lines(lines: list[str], lang: str, state: BoilerplateState,
     # The first paragraph may start with a share bar or byline that lost its line break.
     first_body = next((i for i in range(len(lines)) if i not in reasons and i != title_index), None)
     prefix_removed: list[RemovedLine] = []
-    if first_body is not None and (split := split_inline_prefix(lines[first_body], state)):
+    split = (split_inline_prefix(lines[first_body], letters[first_body], state)
+             if first_body is not None else None)
+    if split:
         prefix, lines[first_body], reason = split
         words[first_body] = word_count(lines[first_body])
         prefix_removed.append(RemovedLine(prefix, reason))

@@ -25,7 +25,7 @@ from typing import NamedTuple, Optional
 
 import regex
 
-from transforms.folding import LETTER_FOLDS, fold_letters
+from transforms.folding import LETTER_FOLDS, fold_letters, replace_chars
 
 VOCABULARY_DIR = Path(__file__).resolve().parent / "data" / "boilerplate"
 
@@ -405,26 +405,34 @@ _PREFIX_MAX_WORDS = 10
 _DATELINE_EVIDENCE = BIT["places"] | BIT["agencies"] | BIT["months"]
 
 
-def dateline_prefix(line: str, vocab: Vocabulary) -> Optional[str]:
+def dateline_prefix(line: str, letters: str, vocab: Vocabulary) -> Optional[str]:
     """The longest "city – date (agency) –" head of a first paragraph whose every word is a
     place, date, agency or outlet word, one of them a place or an agency (or whose first one
-    or two words are followed only by dates and agencies); None otherwise."""
-    head = view_of(line, fold_term(line[:_PREFIX_MAX_CHARS]), "head", vocab)
-    if not any(mark & _DATELINE_EVIDENCE or token.isdigit()
-               for token, mark in zip(head.tokens[:_PREFIX_MAX_WORDS], head.marks)):
-        return None  # (one fold of the line's head rules out most first paragraphs)
+    or two words are followed only by dates and agencies); None otherwise.
+
+    `letters` is the line's `fold_letters` (the caller has it). Folding neither makes nor
+    removes a separator, so the cuts of the line's head and of its folded form pair up."""
+    raw_head = line[:_PREFIX_MAX_CHARS]
+    folded = replace_chars(letters[:_PREFIX_MAX_CHARS], MATCH_ONLY_FOLDS).casefold()
+    head = view_of(raw_head, folded, "head", vocab)
+    if not any(mark & _DATELINE_EVIDENCE or token.isdigit()  # a place, or a date or agency
+               for token, mark in zip(head.tokens[:3], head.marks)):  # after an unlisted one
+        return None
+    raw_cuts = [cut.end() for cut in _PREFIX_CUT.finditer(raw_head)]
+    folded_cuts = [cut.end() for cut in _PREFIX_CUT.finditer(folded)]
+    if len(raw_cuts) != len(folded_cuts):
+        return None
     best = None
-    for cut in _PREFIX_CUT.finditer(line, 0, _PREFIX_MAX_CHARS):
-        prefix = line[:cut.end()]
-        if cut.end() >= len(line) or not tokens_of(prefix):
+    for raw_end, folded_end in zip(raw_cuts, folded_cuts):
+        size = len(tokens_of(folded[:folded_end]))
+        if raw_end >= len(line) or not size:
             continue
-        view = view_of(prefix, fold_term(prefix), "head", vocab)
-        if len(view.tokens) > _PREFIX_MAX_WORDS:
+        if size > _PREFIX_MAX_WORDS:
             break
+        view = head.part(0, size)
         if (view.has("places") or view.has("agencies")) and view.each(
                 "places", "agencies", "months", "outlets"):
-            best = prefix
-        elif len(view.tokens) >= 3 and any(_is_date_or_source([view.part(start, len(view.tokens))])
-                                           for start in (1, 2)):
-            best = prefix  # a place no list holds, then a date or an agency
+            best = line[:raw_end]
+        elif size >= 3 and any(_is_date_or_source([view.part(start, size)]) for start in (1, 2)):
+            best = line[:raw_end]  # a place no list holds, then a date or an agency
     return best
