@@ -17,7 +17,7 @@ from apache_beam.io.filesystems import FileSystems
 
 from pipeline.config import ConfigError, load_config
 from pipeline.graph import RunSpec, build_graph
-from pipeline.runners import run_pipeline
+from pipeline.runners import RunnerSetupError, resolve_beam_args, run_pipeline
 from pipeline.report import build_report, print_summary, write_report
 from transforms.beam_steps import STEP_FAILED
 from transforms.read import expand_input, is_input_path
@@ -100,8 +100,9 @@ def run(argv: list[str] | None = None) -> int:
         config = load_config(args.config, args.overrides)
         pattern = expand_input(args.input)
         input_files, skipped_files = _matched_inputs(pattern)
+        beam_args = resolve_beam_args(beam_args)
         staging = _prepare_output(args.output, run_date)
-    except (UsageError, ConfigError) as error:
+    except (UsageError, ConfigError, RunnerSetupError) as error:
         print(f"khabar: {error}", file=sys.stderr)
         return 2
 
