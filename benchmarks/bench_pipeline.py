@@ -176,8 +176,9 @@ def run_cli(args: list[str], log: Path) -> dict:
 
 
 def run_pipeline(inputs: Path, output: Path, run_date: str, log: Path,
-                 beam_args: tuple[str, ...] = ()) -> dict:
-    measured = run_cli([sys.executable, "-m", "pipeline", "--input", str(inputs), "--output",
+                 beam_args: tuple[str, ...] = (), measure=run_cli) -> dict:
+    """One CLI run measured by `measure(args, log)`, plus counts from its run report."""
+    measured = measure([sys.executable, "-m", "pipeline", "--input", str(inputs), "--output",
                         str(output), "--run_date", run_date, *beam_args], log)
     report = json.loads((output / "_reports" / f"{run_date}.json").read_text())
     records = report["inputs"]["records"]
