@@ -38,7 +38,7 @@ setuptools.setup(
         # hazm pins an old numpy: install it for the benchmark with
         # `pip install --no-deps hazm==0.10.0 nltk flashtext` (see benchmarks/bench_normalize.py).
         "bench": ["arabic-reshaper", "python-bidi", "nltk", "flashtext", "datatrove==0.10.1",
-                  "dask[distributed]>=2024.4.2"],
+                  "dask[distributed]>=2024.4.2", "psutil>=5.9"],
     },
     entry_points={"console_scripts": ["khabar=pipeline.run:main"]},
 )

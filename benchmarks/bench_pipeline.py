@@ -273,6 +273,14 @@ def run_datatrove(inputs: Path, work: Path, records: int) -> dict:
 
 # ---------------------------------------------------------------- main
 
+def write_results(results: dict, out: Path, text_table: str) -> None:
+    """The JSON every benchmark keeps in benchmarks/results/, and its table on stdout."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, ensure_ascii=False, indent=1) + "\n")
+    print(text_table)
+    print(f"wrote {out}")
+
+
 def table(results: dict) -> str:
     lines = [f"{'run':<34}{'docs':>7}{'s':>9}{'docs/s':>9}{'x chain':>9}{'docs/CPU-s':>11}"
              f"{'x chain':>9}{'RSS MiB':>9}"]
@@ -360,10 +368,7 @@ def main() -> None:
         except RuntimeError as error:  # an optional comparison must not lose the results above
             results["datatrove_error"] = str(error)
 
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(results, ensure_ascii=False, indent=1) + "\n")
-    print(table(results))
-    print(f"wrote {args.out}")
+    write_results(results, args.out, table(results))
 
 
 if __name__ == "__main__":

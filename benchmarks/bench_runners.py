@@ -32,7 +32,8 @@ sys.path.insert(0, str(REPO / "benchmarks"))
 sys.path.insert(0, str(REPO / "tests"))
 
 import build_bench_corpus  # noqa: E402
-from bench_pipeline import FIRST_DATE, corpus_files, linked_inputs, run_pipeline  # noqa: E402
+from bench_pipeline import (FIRST_DATE, corpus_files, linked_inputs, run_pipeline,  # noqa: E402
+                            write_results)
 from pipeline.runners import (PORTABLE_RUNNERS, RunnerSetupError, artifact_cache,  # noqa: E402
                               portable_runner_args)
 from readback import snapshot  # noqa: E402
@@ -205,10 +206,7 @@ def main() -> None:
     if not args.skip_scores and DEVKIT.exists():
         results["devkit"] = devkit_scores(args.score_runners, work)
 
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(results, ensure_ascii=False, indent=1) + "\n")
-    print(table(results))
-    print(f"wrote {args.out}")
+    write_results(results, args.out, table(results))
 
 
 if __name__ == "__main__":
