@@ -2,11 +2,19 @@
 #   make run   - create .venv, install khabar, run the main job on the bundled sample
 #   make test  - create .venv, install khabar with test extras, run the test suite
 #   make bench - install the bench extras and run every benchmark (needs ../shared)
+#   make flink / make spark / make prism - fetch what that portable runner needs beyond pip
+#                into $(KHABAR_CACHE), where `--runner=flink|spark|prism` finds it
 PYTHON ?= python3
 VENV   ?= .venv
 PY      = $(VENV)/bin/python
 
-.PHONY: run test setup bench score clean
+.PHONY: run test setup bench score clean flink spark prism
+
+# Outside git; pipeline/runners.py reads the same variable (default ~/.cache/khabar).
+export KHABAR_CACHE ?= $(HOME)/.cache/khabar
+BEAM_VERSION = $(shell $(PY) -c 'import apache_beam; print(apache_beam.__version__)')
+FLINK_MINOR ?= 1.20
+MVN_COPY = mvn -q -B dependency:copy -DoutputDirectory=$(KHABAR_CACHE)/jars -Dartifact=org.apache.beam
 
 $(VENV)/.installed: setup.py
 	$(PYTHON) -m venv $(VENV)
@@ -30,11 +38,23 @@ $(VENV)/.bench: $(VENV)/.installed
 	touch $@
 
 bench: $(VENV)/.bench
-	for b in repair normalize boilerplate dedup robustness pipeline; do \
+	for b in repair normalize boilerplate dedup robustness pipeline runners; do \
 		$(PY) benchmarks/bench_$$b.py || exit 1; done
 
 score: setup
 	$(PY) ../shared/devkit/score.py --project . --python $(PY)
+
+# Beam's job-server jars for the installed Beam version, from Maven Central.
+flink: setup
+	$(MVN_COPY):beam-runners-flink-$(FLINK_MINOR)-job-server:$(BEAM_VERSION)
+
+spark: setup
+	$(MVN_COPY):beam-runners-spark-3-job-server:$(BEAM_VERSION)
+
+# Beam's Go runner, built from the Go module of the installed Beam version.
+prism: setup
+	GOBIN=$(KHABAR_CACHE)/prism-$(BEAM_VERSION) go install \
+		github.com/apache/beam/sdks/v2/go/cmd/prism@v$(BEAM_VERSION)
 
 clean:
 	rm -rf output .pytest_cache build *.egg-info

@@ -44,7 +44,7 @@ setuptools.setup(
         # `pip install --no-deps hazm==0.10.0 nltk flashtext` (see benchmarks/bench_normalize.py).
         # datatrove's JsonlReader needs orjson and its MinHash dedup tokenizers (not its own deps).
         "bench": ["arabic-reshaper", "python-bidi", "nltk", "flashtext", "datatrove==0.10.1",
-                  "orjson", "tokenizers",
+                  "orjson", "tokenizers", "psutil>=5.9",
                   "dask[distributed]>=2024.4.2"],
     },
     entry_points={"console_scripts": ["khabar=pipeline.cli:main"]},

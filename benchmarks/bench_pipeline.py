@@ -212,8 +212,9 @@ def run_cli(args: list[str], log: Path) -> dict:
 
 
 def run_pipeline(inputs: Path, output: Path, run_date: str, log: Path,
-                 beam_args: tuple[str, ...] = ()) -> dict:
-    measured = run_cli([sys.executable, "-m", "pipeline", "--input", str(inputs), "--output",
+                 beam_args: tuple[str, ...] = (), measure=run_cli) -> dict:
+    """One CLI run measured by `measure(args, log)`, plus counts from its run report."""
+    measured = measure([sys.executable, "-m", "pipeline", "--input", str(inputs), "--output",
                         str(output), "--run_date", run_date, *beam_args], log)
     report = json.loads((output / "_reports" / f"{run_date}.json").read_text())
     records = report["inputs"]["records"]
@@ -380,6 +381,14 @@ def run_datatrove(inputs: Path, work: Path, records: int) -> dict:
 
 # ---------------------------------------------------------------- main
 
+def write_results(results: dict, out: Path, text_table: str) -> None:
+    """The JSON every benchmark keeps in benchmarks/results/, and its table on stdout."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, ensure_ascii=False, indent=1) + "\n")
+    print(text_table)
+    print(f"wrote {out}")
+
+
 def table(results: dict) -> str:
     chain = results["steps"]["chain_docs_per_s"]
     lines = [f"{'run':<64}{'docs':>7}{'s':>8}{'docs/s':>8}{'x chain':>8}{'docs/CPU-s':>11}"
@@ -499,10 +508,7 @@ def main() -> None:
         shutil.rmtree(output, ignore_errors=True)
         print("big", json.dumps(results["big"]), flush=True)
 
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(results, ensure_ascii=False, indent=1) + "\n")
-    print(table(results))
-    print(f"wrote {args.out}")
+    write_results(results, args.out, table(results))
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ from pipeline.environment import diagnose, one_line_environment_failures
 from pipeline.graph import RunSpec, build_graph
 from pipeline.outputlock import OutputBusy
 from pipeline.progress import ProgressDisplay
-from pipeline.runners import run_pipeline
+from pipeline.runners import RunnerSetupError, resolve_beam_args, run_pipeline
 from pipeline.report import build_report, print_summary, write_report
 from transforms.beam_steps import STEP_FAILED
 from transforms.read import INPUT_FORMATS, expand_input, is_input_path
@@ -65,7 +65,8 @@ def run(argv: list[str] | None = None) -> int:
         check_patterns(config)
         pattern = expand_input(args.input)
         input_files, skipped_files = _matched_inputs(pattern)
-    except (UsageError, ConfigError) as error:
+        beam_args = resolve_beam_args(beam_args)
+    except (UsageError, ConfigError, RunnerSetupError) as error:
         print(f"khabar: {error}", file=sys.stderr)
         return 2
 

@@ -5,13 +5,18 @@ tries to download the Prism runner binary at every start, which an offline machi
 (and a hanging DNS would stall). `--runner=dask` (or `DaskRunner`, or Beam's full class path)
 runs on Beam's Dask runner: on the `dask.distributed` scheduler at `--dask_client_address`, or
 else on a local cluster of one single-threaded worker process per core that khabar starts and
-closes. Every other `--runner` passes through to Beam unchanged.
+closes. `--runner=flink`, `spark` and `prism` run on Beam's portable runners, embedded on this
+machine, with what they need beyond `pip install` taken from a local cache that `make flink`,
+`make spark` and `make prism` fill: nothing is downloaded at run time. Every other `--runner`
+passes through to Beam unchanged.
 """
 from __future__ import annotations
 
 import contextlib
 import logging
 import os
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable
 
 import apache_beam as beam
@@ -41,10 +46,79 @@ def _without_runner(beam_args: list[str]) -> list[str]:
     return kept
 
 
-def pipeline_options(beam_args: list[str]) -> PipelineOptions:
-    if _runner_name(beam_args) is None:
-        beam_args = ["--runner=FnApiRunner", *beam_args]
-    return PipelineOptions(beam_args)
+class RunnerSetupError(Exception):
+    """The runner cannot start from this machine; the message says what to run (exit code 2)."""
+
+
+@dataclass(frozen=True)
+class PortableRunner:
+    """A khabar alias for one of Beam's portable runners, run embedded on this machine.
+
+    `artifact` is what Beam would otherwise download at run time (a job-server jar, the Prism
+    binary): a glob under the cache with `{beam}` standing for the installed Beam version.
+    `defaults` suit a 2-core machine; an option the user passes replaces its default.
+    """
+    beam_runner: str
+    artifact_option: str
+    artifact: str
+    defaults: tuple[str, ...]
+    make_target: str
+
+
+# LOOPBACK runs the Python SDK harness inside this process, without Docker. Beam's
+# `--experiments=use_loopback_process_worker` would give each harness a process of its own, but
+# starts it as `python` from PATH, which outside an activated virtualenv lacks apache_beam.
+_LOCAL_WORKERS = ("--environment_type=LOOPBACK",)
+PORTABLE_RUNNERS = {
+    "flink": PortableRunner("FlinkRunner", "--flink_job_server_jar",
+                            "jars/beam-runners-flink-*-job-server-{beam}.jar",
+                            ("--flink_master=[local]", "--parallelism=2", *_LOCAL_WORKERS),
+                            "flink"),
+    "spark": PortableRunner("SparkRunner", "--spark_job_server_jar",
+                            "jars/beam-runners-spark-3-job-server-{beam}.jar",
+                            ("--spark_master_url=local[2]", *_LOCAL_WORKERS), "spark"),
+    "prism": PortableRunner("PrismRunner", "--prism_location", "prism-{beam}/prism",
+                            _LOCAL_WORKERS, "prism"),
+}
+
+
+def artifact_cache() -> Path:
+    """Where `make flink|spark|prism` put the runners' artifacts (`$KHABAR_CACHE`)."""
+    return Path(os.environ.get("KHABAR_CACHE", Path.home() / ".cache" / "khabar"))
+
+
+def _has_option(beam_args: list[str], option: str) -> bool:
+    return any(arg == option or arg.startswith(option + "=") for arg in beam_args)
+
+
+def portable_runner_args(runner: PortableRunner, beam_args: list[str], cache: Path) -> list[str]:
+    """Beam args for `runner`: its Beam name, its defaults and its artifact from the cache.
+
+    An artifact the user names with `runner.artifact_option` is used as given; otherwise a
+    missing one is a RunnerSetupError naming the make target that fetches it.
+    """
+    args = [f"--runner={runner.beam_runner}", *_without_runner(beam_args)]
+    args += [default for default in runner.defaults
+             if not _has_option(beam_args, default.split("=", 1)[0])]
+    if _has_option(beam_args, runner.artifact_option):
+        return args
+    pattern = runner.artifact.format(beam=beam.__version__)
+    found = sorted(cache.glob(pattern))
+    if not found:
+        raise RunnerSetupError(
+            f"{cache / pattern} is missing: run `make {runner.make_target}` to fetch what "
+            f"{runner.beam_runner} needs (or pass {runner.artifact_option}=PATH)")
+    return [*args, f"{runner.artifact_option}={found[-1]}"]
+
+
+def resolve_beam_args(beam_args: list[str]) -> list[str]:
+    """The Beam args a run uses: FnApiRunner by default, khabar's portable aliases expanded."""
+    name = _runner_name(beam_args)
+    if name is None:
+        return ["--runner=FnApiRunner", *beam_args]
+    if name in PORTABLE_RUNNERS:
+        return portable_runner_args(PORTABLE_RUNNERS[name], beam_args, artifact_cache())
+    return beam_args
 
 
 @contextlib.contextmanager
@@ -65,9 +139,11 @@ def _dask_scheduler(beam_args: list[str]):
 
 
 def run_pipeline(beam_args: list[str], build: Callable[[beam.Pipeline], None]):
-    """Builds the graph with `build(pipeline)`, runs it to the end and returns the result."""
+    """Builds the graph with `build(pipeline)`, runs it to the end and returns the result.
+
+    `beam_args` are those of `resolve_beam_args`."""
     if _runner_name(beam_args) not in DASK_RUNNER_NAMES:
-        pipeline = beam.Pipeline(options=pipeline_options(beam_args))
+        pipeline = beam.Pipeline(options=PipelineOptions(beam_args))
         build(pipeline)
         result = pipeline.run()
         result.wait_until_finish()

@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 
 from pipeline.run import run
+from pipeline.runners import (PORTABLE_RUNNERS, RunnerSetupError, artifact_cache,
+                              portable_runner_args)
 from readback import snapshot
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -90,6 +92,52 @@ def test_dask_gives_the_in_process_documents_rejections_and_index(on_dask, in_pr
 @pytest.mark.slow
 def test_dask_gives_the_in_process_duplicates(on_dask, in_process):
     assert on_dask["duplicates"] == in_process["duplicates"]
+
+
+@pytest.fixture(scope="module", params=sorted(PORTABLE_RUNNERS))
+def on_portable_runner(request, corpus) -> dict[str, list[tuple]]:
+    """The corpus run on an embedded Flink, Spark or Prism, if `make <runner>` fetched it."""
+    name = request.param
+    try:
+        portable_runner_args(PORTABLE_RUNNERS[name], [], artifact_cache())
+    except RunnerSetupError as missing:
+        pytest.skip(str(missing))
+    return run_with(corpus, name, [f"--runner={name}"])
+
+
+@pytest.mark.slow
+def test_portable_runners_give_the_in_process_rows(on_portable_runner, in_process):
+    for name in ("documents", "duplicates", "rejected", "index"):
+        assert on_portable_runner[name] == in_process[name], name
+
+
+def test_portable_alias_adds_its_defaults_and_the_cached_artifact(tmp_path):
+    import apache_beam
+    jar = tmp_path / "jars" / f"beam-runners-flink-1.20-job-server-{apache_beam.__version__}.jar"
+    jar.parent.mkdir()
+    jar.touch()
+    args = portable_runner_args(PORTABLE_RUNNERS["flink"],
+                                ["--runner", "flink", "--parallelism=1"], tmp_path)
+    assert args[0] == "--runner=FlinkRunner"
+    assert "--parallelism=1" in args and "--parallelism=2" not in args
+    assert "--flink_master=[local]" in args and "--environment_type=LOOPBACK" in args
+    assert args[-1] == f"--flink_job_server_jar={jar}"
+
+
+def test_portable_alias_keeps_an_artifact_the_user_names(tmp_path):
+    args = portable_runner_args(PORTABLE_RUNNERS["spark"],
+                                ["--runner=spark", "--spark_job_server_jar=/opt/js.jar"], tmp_path)
+    assert [arg for arg in args if arg.startswith("--spark_job_server_jar")] == [
+        "--spark_job_server_jar=/opt/js.jar"]
+
+
+def test_a_missing_artifact_stops_the_run_before_it_starts(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("KHABAR_CACHE", str(tmp_path / "empty_cache"))
+    output = tmp_path / "out"
+    assert run(["--output", str(output), "--runner=flink"]) == 2
+    message = capsys.readouterr().err
+    assert "run `make flink`" in message and message.count("\n") == 1
+    assert not output.exists()
 
 
 def test_dask_runner_names_are_recognised():
