@@ -30,7 +30,7 @@ $(VENV)/.bench: $(VENV)/.installed
 	touch $@
 
 bench: $(VENV)/.bench
-	for b in repair normalize boilerplate dedup robustness pipeline; do \
+	for b in repair normalize boilerplate dedup robustness commit pipeline; do \
 		$(PY) benchmarks/bench_$$b.py || exit 1; done
 
 score: setup
