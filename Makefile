@@ -38,7 +38,7 @@ $(VENV)/.bench: $(VENV)/.installed
 	touch $@
 
 bench: $(VENV)/.bench
-	for b in repair normalize boilerplate dedup robustness pipeline runners; do \
+	for b in repair normalize boilerplate dedup robustness commit pipeline runners; do \
 		$(PY) benchmarks/bench_$$b.py || exit 1; done
 
 score: setup

@@ -171,7 +171,8 @@ def overlap_cell(work: Path, base: Path, corpus, b_date: str, phase: str, wait: 
             wait_until(lambda: "deduplicating against" in (cell / "a.log").read_text(),
                        "A's pipeline", first)
             time.sleep(PIPELINE_OFFSET)
-        landed = first.poll() is None and "pipeline finished" not in (cell / "a.log").read_text()
+        landed = first.poll() is None and (
+            phase != "pipeline" or "pipeline finished" not in (cell / "a.log").read_text())
         second = start(command(corpus["b"], output, b_date, wait), b_log)
         wait_until(lambda: second.poll() is not None or "waiting up to" in b_log.read_text(),
                    "B waiting or refused")

@@ -96,7 +96,7 @@ def overlap(tmp_path_factory):
 def test_a_second_run_that_may_not_wait_is_refused_in_one_line(overlap):
     refused = overlap["refused"]
     assert refused.returncode == 2
-    lines = [line for line in refused.stderr.splitlines() if line.startswith("khabar: ")]
+    lines = [line for line in refused.stderr.splitlines() if "is locked by" in line]
     assert len(lines) == 1 and "Traceback" not in refused.stderr, refused.stderr
     assert lines[0].startswith(f"khabar: {overlap['output']} is locked by pid "
                                f"{overlap['first_pid']} on ")
