@@ -131,6 +131,17 @@ def test_portable_alias_keeps_an_artifact_the_user_names(tmp_path):
         "--spark_job_server_jar=/opt/js.jar"]
 
 
+def test_prism_runs_get_their_own_server_even_with_other_experiments(tmp_path):
+    """Beam's one-per-process Prism server may have been started without our binary."""
+    prism = tmp_path / f"prism-{__import__('apache_beam').__version__}" / "prism"
+    prism.parent.mkdir()
+    prism.touch()
+    args = portable_runner_args(PORTABLE_RUNNERS["prism"], ["--runner=prism",
+                                                            "--experiments=beam_fn_api"], tmp_path)
+    assert "--experiments=disable_prism_server_singleton" in args
+    assert "--experiments=beam_fn_api" in args and args[-1] == f"--prism_location={prism}"
+
+
 def test_a_missing_artifact_stops_the_run_before_it_starts(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("KHABAR_CACHE", str(tmp_path / "empty_cache"))
     output = tmp_path / "out"
