@@ -12,6 +12,7 @@ import sysconfig
 import tarfile
 from pathlib import Path
 
+import apache_beam
 import pytest
 
 from pipeline.run import run
@@ -112,7 +113,6 @@ def test_portable_runners_give_the_in_process_rows(on_portable_runner, in_proces
 
 
 def test_portable_alias_adds_its_defaults_and_the_cached_artifact(tmp_path):
-    import apache_beam
     jar = tmp_path / "jars" / f"beam-runners-flink-1.20-job-server-{apache_beam.__version__}.jar"
     jar.parent.mkdir()
     jar.touch()
@@ -133,7 +133,7 @@ def test_portable_alias_keeps_an_artifact_the_user_names(tmp_path):
 
 def test_prism_runs_get_their_own_server_even_with_other_experiments(tmp_path):
     """Beam's one-per-process Prism server may have been started without our binary."""
-    prism = tmp_path / f"prism-{__import__('apache_beam').__version__}" / "prism"
+    prism = tmp_path / f"prism-{apache_beam.__version__}" / "prism"
     prism.parent.mkdir()
     prism.touch()
     args = portable_runner_args(PORTABLE_RUNNERS["prism"], ["--runner=prism",
