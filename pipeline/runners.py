@@ -67,22 +67,20 @@ class PortableRunner:
     always: tuple[str, ...] = ()
 
 
-# LOOPBACK runs the Python SDK harness inside this process, without Docker. Beam's
-# `--experiments=use_loopback_process_worker` would give each harness a process of its own, but
-# starts it as `python` from PATH, which outside an activated virtualenv lacks apache_beam.
-_LOCAL_WORKERS = ("--environment_type=LOOPBACK",)
+# Beam itself picks LOOPBACK workers (the Python SDK harness inside the driver process, no
+# Docker) for a local Flink or Spark master and for Prism; a remote cluster needs the user's
+# --environment_type.
 PORTABLE_RUNNERS = {
     "flink": PortableRunner("FlinkRunner", "--flink_job_server_jar",
                             "jars/beam-runners-flink-*-job-server-{beam}.jar",
-                            ("--flink_master=[local]", "--parallelism=2", *_LOCAL_WORKERS),
+                            ("--flink_master=[local]", "--parallelism=2"),
                             "flink"),
     "spark": PortableRunner("SparkRunner", "--spark_job_server_jar",
                             "jars/beam-runners-spark-3-job-server-{beam}.jar",
-                            ("--spark_master_url=local[2]", *_LOCAL_WORKERS), "spark"),
+                            ("--spark_master_url=local[2]",), "spark"),
     # Beam keeps one Prism server per Python process, started with the options of whichever
     # pipeline came first (a DirectRunner's has no --prism_location): each run starts its own.
-    "prism": PortableRunner("PrismRunner", "--prism_location", "prism-{beam}/prism",
-                            _LOCAL_WORKERS, "prism",
+    "prism": PortableRunner("PrismRunner", "--prism_location", "prism-{beam}/prism", (), "prism",
                             always=("--experiments=disable_prism_server_singleton",)),
 }
 

@@ -120,7 +120,7 @@ def test_portable_alias_adds_its_defaults_and_the_cached_artifact(tmp_path):
                                 ["--runner", "flink", "--parallelism=1"], tmp_path)
     assert args[0] == "--runner=FlinkRunner"
     assert "--parallelism=1" in args and "--parallelism=2" not in args
-    assert "--flink_master=[local]" in args and "--environment_type=LOOPBACK" in args
+    assert "--flink_master=[local]" in args
     assert args[-1] == f"--flink_job_server_jar={jar}"
 
 
