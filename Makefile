@@ -14,7 +14,7 @@ PY      = $(VENV)/bin/python
 export KHABAR_CACHE ?= $(HOME)/.cache/khabar
 BEAM_VERSION = $(shell $(PY) -c 'import apache_beam; print(apache_beam.__version__)')
 FLINK_MINOR ?= 1.20
-MVN_COPY = mvn -q -B dependency:copy -DoutputDirectory=$(KHABAR_CACHE)/jars -Dartifact=org.apache.beam
+MVN_COPY = mvn -q -B -U dependency:copy -DoutputDirectory=$(KHABAR_CACHE)/jars -Dartifact=org.apache.beam
 
 $(VENV)/.installed: setup.py
 	$(PYTHON) -m venv $(VENV)
@@ -46,10 +46,12 @@ score: setup
 
 # Beam's job-server jars for the installed Beam version, from Maven Central.
 flink: setup
-	$(MVN_COPY):beam-runners-flink-$(FLINK_MINOR)-job-server:$(BEAM_VERSION)
+	$(MVN_COPY):beam-runners-flink-$(FLINK_MINOR)-job-server:$(BEAM_VERSION) || \
+		{ echo "make flink: Maven could not fetch the jar above (README: Where it runs)"; exit 1; }
 
 spark: setup
-	$(MVN_COPY):beam-runners-spark-3-job-server:$(BEAM_VERSION)
+	$(MVN_COPY):beam-runners-spark-3-job-server:$(BEAM_VERSION) || \
+		{ echo "make spark: Maven could not fetch the jar above (README: Where it runs)"; exit 1; }
 
 # Beam's Go runner, built from the Go module of the installed Beam version.
 prism: setup

@@ -57,28 +57,31 @@ class PortableRunner:
     `artifact` is what Beam would otherwise download at run time (a job-server jar, the Prism
     binary): a glob under the cache with `{beam}` standing for the installed Beam version.
     `defaults` suit a 2-core machine; an option the user passes replaces its default.
+    `always` are added whatever the user passes.
     """
     beam_runner: str
     artifact_option: str
     artifact: str
     defaults: tuple[str, ...]
     make_target: str
+    always: tuple[str, ...] = ()
 
 
-# LOOPBACK runs the Python SDK harness inside this process, without Docker. Beam's
-# `--experiments=use_loopback_process_worker` would give each harness a process of its own, but
-# starts it as `python` from PATH, which outside an activated virtualenv lacks apache_beam.
-_LOCAL_WORKERS = ("--environment_type=LOOPBACK",)
+# Beam itself picks LOOPBACK workers (the Python SDK harness inside the driver process, no
+# Docker) for a local Flink or Spark master and for Prism; a remote cluster needs the user's
+# --environment_type.
 PORTABLE_RUNNERS = {
     "flink": PortableRunner("FlinkRunner", "--flink_job_server_jar",
                             "jars/beam-runners-flink-*-job-server-{beam}.jar",
-                            ("--flink_master=[local]", "--parallelism=2", *_LOCAL_WORKERS),
+                            ("--flink_master=[local]", "--parallelism=2"),
                             "flink"),
     "spark": PortableRunner("SparkRunner", "--spark_job_server_jar",
                             "jars/beam-runners-spark-3-job-server-{beam}.jar",
-                            ("--spark_master_url=local[2]", *_LOCAL_WORKERS), "spark"),
-    "prism": PortableRunner("PrismRunner", "--prism_location", "prism-{beam}/prism",
-                            _LOCAL_WORKERS, "prism"),
+                            ("--spark_master_url=local[2]",), "spark"),
+    # Beam keeps one Prism server per Python process, started with the options of whichever
+    # pipeline came first (a DirectRunner's has no --prism_location): each run starts its own.
+    "prism": PortableRunner("PrismRunner", "--prism_location", "prism-{beam}/prism", (), "prism",
+                            always=("--experiments=disable_prism_server_singleton",)),
 }
 
 
@@ -97,7 +100,7 @@ def portable_runner_args(runner: PortableRunner, beam_args: list[str], cache: Pa
     An artifact the user names with `runner.artifact_option` is used as given; otherwise a
     missing one is a RunnerSetupError naming the make target that fetches it.
     """
-    args = [f"--runner={runner.beam_runner}", *_without_runner(beam_args)]
+    args = [f"--runner={runner.beam_runner}", *_without_runner(beam_args), *runner.always]
     args += [default for default in runner.defaults
              if not _has_option(beam_args, default.split("=", 1)[0])]
     if _has_option(beam_args, runner.artifact_option):

@@ -12,6 +12,7 @@ import sysconfig
 import tarfile
 from pathlib import Path
 
+import apache_beam
 import pytest
 
 from pipeline.run import run
@@ -112,7 +113,6 @@ def test_portable_runners_give_the_in_process_rows(on_portable_runner, in_proces
 
 
 def test_portable_alias_adds_its_defaults_and_the_cached_artifact(tmp_path):
-    import apache_beam
     jar = tmp_path / "jars" / f"beam-runners-flink-1.20-job-server-{apache_beam.__version__}.jar"
     jar.parent.mkdir()
     jar.touch()
@@ -120,7 +120,7 @@ def test_portable_alias_adds_its_defaults_and_the_cached_artifact(tmp_path):
                                 ["--runner", "flink", "--parallelism=1"], tmp_path)
     assert args[0] == "--runner=FlinkRunner"
     assert "--parallelism=1" in args and "--parallelism=2" not in args
-    assert "--flink_master=[local]" in args and "--environment_type=LOOPBACK" in args
+    assert "--flink_master=[local]" in args
     assert args[-1] == f"--flink_job_server_jar={jar}"
 
 
@@ -129,6 +129,17 @@ def test_portable_alias_keeps_an_artifact_the_user_names(tmp_path):
                                 ["--runner=spark", "--spark_job_server_jar=/opt/js.jar"], tmp_path)
     assert [arg for arg in args if arg.startswith("--spark_job_server_jar")] == [
         "--spark_job_server_jar=/opt/js.jar"]
+
+
+def test_prism_runs_get_their_own_server_even_with_other_experiments(tmp_path):
+    """Beam's one-per-process Prism server may have been started without our binary."""
+    prism = tmp_path / f"prism-{apache_beam.__version__}" / "prism"
+    prism.parent.mkdir()
+    prism.touch()
+    args = portable_runner_args(PORTABLE_RUNNERS["prism"], ["--runner=prism",
+                                                            "--experiments=beam_fn_api"], tmp_path)
+    assert "--experiments=disable_prism_server_singleton" in args
+    assert "--experiments=beam_fn_api" in args and args[-1] == f"--prism_location={prism}"
 
 
 def test_a_missing_artifact_stops_the_run_before_it_starts(tmp_path, monkeypatch, capsys):
