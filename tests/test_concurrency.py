@@ -22,6 +22,7 @@ import pytest
 
 from pipeline.commit import PAUSE_AT_ENV, PAUSE_FILE_ENV, STAGING_FOLDER
 from readback import snapshot
+from said import said
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "pipeline" / "sample"
@@ -57,7 +58,7 @@ def wait_for(condition, process: subprocess.Popen, what: str) -> None:
 
 
 def khabar_lines(log: Path) -> list[str]:
-    return [line for line in log.read_text().splitlines() if line.startswith("khabar: ")]
+    return said(log.read_text())
 
 
 @pytest.fixture(scope="module")
@@ -96,7 +97,7 @@ def overlap(tmp_path_factory):
 def test_a_second_run_that_may_not_wait_is_refused_in_one_line(overlap):
     refused = overlap["refused"]
     assert refused.returncode == 2
-    lines = [line for line in refused.stderr.splitlines() if "is locked by" in line]
+    lines = said(refused.stderr)
     assert len(lines) == 1 and "Traceback" not in refused.stderr, refused.stderr
     assert lines[0].startswith(f"khabar: {overlap['output']} is locked by pid "
                                f"{overlap['first_pid']} on ")

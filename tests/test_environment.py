@@ -20,6 +20,7 @@ from apache_beam.io.filesystem import BeamIOError
 
 from pipeline.commit import JOURNAL, STAGING_FOLDER
 from pipeline.environment import diagnose
+from said import said
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "pipeline" / "sample"
@@ -35,8 +36,7 @@ def pipeline(corpus: Path, output: Path, run_date: str) -> subprocess.CompletedP
                           text=True, timeout=RUN_TIMEOUT)
 
 
-def khabar_lines(stderr: str) -> list[str]:
-    return [line for line in stderr.splitlines() if line.startswith("khabar: ")]
+khabar_lines = said
 
 
 def committed(output: Path) -> dict[str, str]:

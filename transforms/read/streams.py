@@ -129,6 +129,8 @@ def split_lines(chunks: Iterable[bytes], max_bytes: int, keep_bytes: int) -> Ite
                 if size > max_bytes:
                     head = b"".join(pieces)[:keep_bytes]
                     pieces = []
+            elif len(head) < keep_bytes:  # a head longer than `max_bytes` fills up to its size
+                head += piece[:keep_bytes - len(head)]
             start = stop
             if end >= 0:
                 number += 1
