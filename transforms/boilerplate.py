@@ -36,7 +36,7 @@ import xxhash
 import yaml
 
 from transforms.boilerplate_shape import (MATCH_LETTER_FOLDS, MATCH_ONLY_FOLDS, LineView,
-                                         Vocabulary, dateline_prefix, load_vocabulary,
+                                         Vocabulary, dateline_prefix, last_mark, load_vocabulary,
                                          may_be_boilerplate, related_heading, shape_reason,
                                          tokens_of)
 from transforms.folding import fold, fold_key, fold_letters, key_of_letters, replace_chars
@@ -157,7 +157,6 @@ def _hash_of_letters(letters: str) -> int:
 
 _WORD_SPLIT = regex.compile(r"[\s\u200c]+|(?<=\p{L})[:：](?=\p{L})")
 _LETTER_COLON = regex.compile(r"[:：](?<=\p{L}[:：])(?=\p{L})")  # the second kind of split
-_CLOSERS = "»«\"”“’'）)]】"
 _SENTENCE_END = (".", "۔", "…", "؛", ";", "،", ",", ":", "：")
 _TITLE_PREFIX = regex.compile(r"^[^:：]{2,40}[:：]\s*\S")
 _QUOTED = regex.compile(r"[«»\"“”]")
@@ -166,18 +165,6 @@ _STRONG_CRUMB_SPLIT = regex.compile(r"\s+[»›>]\s+|\s*\|\s*")
 _CRUMB_SPLIT = regex.compile(r"\s+[|»›>/\-–—]\s+|\s*\|\s*")
 _WORD_RE = regex.compile(r"[\p{L}\p{N}]+")
 _ELLIPSIS_END = regex.compile(r"(\.\.+|…)\s*$")  # "..": a pause in Arabic headlines
-
-
-def last_mark(line: str) -> str:
-    """The line's last meaningful character, looking inside closing quotes and brackets.
-
-    >>> last_mark('گفت: «ما آماده‌ایم.»')
-    '.'
-    >>> last_mark("هل تنجح الخطة؟")
-    '؟'
-    """
-    stripped = line.rstrip().rstrip(_CLOSERS).rstrip()
-    return stripped[-1:] if stripped else ""
 
 
 def ends_like_sentence(line: str) -> bool:
