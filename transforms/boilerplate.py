@@ -776,13 +776,15 @@ def classify_lines(lines: list[str], lang: str, state: BoilerplateState,
     title_index: Optional[int] = None
     title_key = fold_key(title) if has_title and title else None
     head_kinds, anywhere_kinds, tail_kinds = (state.kinds_for(w) for w in ("head", "anywhere", "tail"))
+    # Lines some shape rule may take; their tokens and vocabulary marks are found once.
+    shapeable = [may_be_boilerplate(line, count) for line, count in zip(lines, form_words)]
     token_marks: dict[int, tuple[list[str], list[int]]] = {}
     shape_reasons: dict[tuple[int, str], Optional[str]] = {}
 
     def view(i: int, zone: str) -> Optional[LineView]:
         """The line as the shape rules read it in `zone`; None for a paragraph too long for
-        any of them (tokens and their vocabulary marks are found once per line)."""
-        if not may_be_boilerplate(lines[i], form_words[i]):
+        any of them."""
+        if not shapeable[i]:
             return None
         if i not in token_marks:
             tokens = tokens_of(forms[i])
@@ -793,12 +795,13 @@ def classify_lines(lines: list[str], lang: str, state: BoilerplateState,
     def shape(i: int, zone: str) -> Optional[str]:
         """`shape_reason` of line i in `zone`, once per line and zone. The body's rules are
         among the head's: a line the head rules left is no body boilerplate either."""
+        if not shapeable[i]:
+            return None
         if zone == "body" and (shape_reasons.get((i, "head"), "") is None
                                or shape_reasons.get((i, "top"), "") is None):
             return None
         if (i, zone) not in shape_reasons:
-            line_view = view(i, zone)
-            shape_reasons[i, zone] = shape_reason(line_view) if line_view is not None else None
+            shape_reasons[i, zone] = shape_reason(view(i, zone))
         return shape_reasons[i, zone]
 
     def take_anywhere(i: int) -> bool:
