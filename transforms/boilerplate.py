@@ -1,16 +1,20 @@
 """Boilerplate removal on plain-text lines: what is not the article goes, with a reason per line.
 
-Three kinds of evidence, from cheapest to strongest:
+Four kinds of evidence:
 
 1. Line patterns (`configs/boilerplate.yaml`, editable by users): site names, bylines and
    datelines at the top; source credits, share/comment/follow prompts, promos, tag lines, end
    markers, photo credits and related-story headings anywhere. Lines are matched in a folded
    *match form* (yeh/kaf/alef/digits/harakat/ZWNJ folded, punctuation kept), so legacy-yeh
    Persian and vocalised Arabic match the same patterns.
-2. Corpus signals computed by `transforms.boilerplate_beam.CorpusBoilerplateSignals` over the
+2. What a line is when no pattern names it (`transforms.boilerplate_shape`): its shape, its
+   place (above the title, under it, in the body, after the last paragraph) and its words from
+   curated lists (agencies, networks, months, places, cue words), for phrasings a new site
+   brings and lines unique to their article.
+3. Corpus signals computed by `transforms.boilerplate_beam.CorpusBoilerplateSignals` over the
    batch: lines that recur in many documents of one site (`site_boilerplate`), and the batch's
    own title index.
-3. The trailing related-headline block: a run of short title-like lines at the end, scored as a
+4. The trailing related-headline block: a run of short title-like lines at the end, scored as a
    block (length, similar line lengths, a heading or an article-ending line above it, lines
    unrelated to the body, lines that are titles of other batch documents) instead of line by
    line, because a single short line is as likely a body line as a headline.
