@@ -1,16 +1,20 @@
 """Boilerplate removal on plain-text lines: what is not the article goes, with a reason per line.
 
-Three kinds of evidence, from cheapest to strongest:
+Four kinds of evidence:
 
 1. Line patterns (`configs/boilerplate.yaml`, editable by users): site names, bylines and
    datelines at the top; source credits, share/comment/follow prompts, promos, tag lines, end
    markers, photo credits and related-story headings anywhere. Lines are matched in a folded
    *match form* (yeh/kaf/alef/digits/harakat/ZWNJ folded, punctuation kept), so legacy-yeh
    Persian and vocalised Arabic match the same patterns.
-2. Corpus signals computed by `transforms.boilerplate_beam.CorpusBoilerplateSignals` over the
+2. What a line is when no pattern names it (`transforms.boilerplate_shape`): its shape, its
+   place (above the title, under it, in the body, after the last paragraph) and its words from
+   curated lists (agencies, networks, months, places, cue words), for phrasings a new site
+   brings and lines unique to their article.
+3. Corpus signals computed by `transforms.boilerplate_beam.CorpusBoilerplateSignals` over the
    batch: lines that recur in many documents of one site (`site_boilerplate`), and the batch's
    own title index.
-3. The trailing related-headline block: a run of short title-like lines at the end, scored as a
+4. The trailing related-headline block: a run of short title-like lines at the end, scored as a
    block (length, similar line lengths, a heading or an article-ending line above it, lines
    unrelated to the body, lines that are titles of other batch documents) instead of line by
    line, because a single short line is as likely a body line as a headline.
@@ -36,7 +40,7 @@ import xxhash
 import yaml
 
 from transforms.boilerplate_shape import (MATCH_LETTER_FOLDS, MATCH_ONLY_FOLDS, LineView,
-                                         Vocabulary, dateline_prefix, load_vocabulary,
+                                         Vocabulary, dateline_prefix, last_mark, load_vocabulary,
                                          may_be_boilerplate, related_heading, shape_reason,
                                          tokens_of)
 from transforms.folding import fold, fold_key, fold_letters, key_of_letters, replace_chars
@@ -157,7 +161,6 @@ def _hash_of_letters(letters: str) -> int:
 
 _WORD_SPLIT = regex.compile(r"[\s\u200c]+|(?<=\p{L})[:：](?=\p{L})")
 _LETTER_COLON = regex.compile(r"[:：](?<=\p{L}[:：])(?=\p{L})")  # the second kind of split
-_CLOSERS = "»«\"”“’'）)]】"
 _SENTENCE_END = (".", "۔", "…", "؛", ";", "،", ",", ":", "：")
 _TITLE_PREFIX = regex.compile(r"^[^:：]{2,40}[:：]\s*\S")
 _QUOTED = regex.compile(r"[«»\"“”]")
@@ -166,18 +169,6 @@ _STRONG_CRUMB_SPLIT = regex.compile(r"\s+[»›>]\s+|\s*\|\s*")
 _CRUMB_SPLIT = regex.compile(r"\s+[|»›>/\-–—]\s+|\s*\|\s*")
 _WORD_RE = regex.compile(r"[\p{L}\p{N}]+")
 _ELLIPSIS_END = regex.compile(r"(\.\.+|…)\s*$")  # "..": a pause in Arabic headlines
-
-
-def last_mark(line: str) -> str:
-    """The line's last meaningful character, looking inside closing quotes and brackets.
-
-    >>> last_mark('گفت: «ما آماده‌ایم.»')
-    '.'
-    >>> last_mark("هل تنجح الخطة؟")
-    '؟'
-    """
-    stripped = line.rstrip().rstrip(_CLOSERS).rstrip()
-    return stripped[-1:] if stripped else ""
 
 
 def ends_like_sentence(line: str) -> bool:
@@ -789,13 +780,15 @@ def classify_lines(lines: list[str], lang: str, state: BoilerplateState,
     title_index: Optional[int] = None
     title_key = fold_key(title) if has_title and title else None
     head_kinds, anywhere_kinds, tail_kinds = (state.kinds_for(w) for w in ("head", "anywhere", "tail"))
+    # Lines some shape rule may take; their tokens and vocabulary marks are found once.
+    shapeable = [may_be_boilerplate(line, count) for line, count in zip(lines, form_words)]
     token_marks: dict[int, tuple[list[str], list[int]]] = {}
     shape_reasons: dict[tuple[int, str], Optional[str]] = {}
 
     def view(i: int, zone: str) -> Optional[LineView]:
         """The line as the shape rules read it in `zone`; None for a paragraph too long for
-        any of them (tokens and their vocabulary marks are found once per line)."""
-        if not may_be_boilerplate(lines[i], form_words[i]):
+        any of them."""
+        if not shapeable[i]:
             return None
         if i not in token_marks:
             tokens = tokens_of(forms[i])
@@ -806,12 +799,13 @@ def classify_lines(lines: list[str], lang: str, state: BoilerplateState,
     def shape(i: int, zone: str) -> Optional[str]:
         """`shape_reason` of line i in `zone`, once per line and zone. The body's rules are
         among the head's: a line the head rules left is no body boilerplate either."""
+        if not shapeable[i]:
+            return None
         if zone == "body" and (shape_reasons.get((i, "head"), "") is None
                                or shape_reasons.get((i, "top"), "") is None):
             return None
         if (i, zone) not in shape_reasons:
-            line_view = view(i, zone)
-            shape_reasons[i, zone] = shape_reason(line_view) if line_view is not None else None
+            shape_reasons[i, zone] = shape_reason(view(i, zone))
         return shape_reasons[i, zone]
 
     def take_anywhere(i: int) -> bool:

@@ -154,10 +154,22 @@ _SHAPE_MAX_WORDS = 30  # longer lines are paragraphs to every rule
 _PROMO_SENTENCE_WORDS = 14  # a promo written as a sentence is no longer
 
 
-def ends_with_sentence_mark(line: str) -> bool:
-    """The line's last meaningful character closes a sentence (inside closing quotes too)."""
+def last_mark(line: str) -> str:
+    """The line's last meaningful character, looking inside closing quotes and brackets.
+
+    >>> last_mark('گفت: «ما آماده‌ایم.»')
+    '.'
+    >>> last_mark("هل تنجح الخطة؟")
+    '؟'
+    """
     stripped = line.rstrip().rstrip(_CLOSERS).rstrip()
-    return stripped[-1:] in _SENTENCE_MARKS
+    return stripped[-1:] if stripped else ""
+
+
+def ends_with_sentence_mark(line: str) -> bool:
+    """The line's last meaningful character closes a sentence (a question too, unlike
+    `boilerplate.ends_like_sentence`, which asks whether a line reads as a title)."""
+    return last_mark(line) in _SENTENCE_MARKS
 
 
 def tokens_of(form: str) -> list[str]:
