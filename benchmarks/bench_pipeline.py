@@ -399,8 +399,10 @@ def table(results: dict) -> str:
     if "datatrove" in results:
         row("datatrove MinHash dedup alone", results["datatrove"])
         best = max(entry["docs_per_s"] for entry in results["e2e"].values())
+        best_cpu = max(entry["docs_per_cpu_s"] for entry in results["e2e"].values())
         lines.append(f"khabar end to end / datatrove dedup alone: "
                      f"{best / results['datatrove']['docs_per_s']:.2f} (docs/s, best mode), "
+                     f"{best_cpu / results['datatrove']['docs_per_cpu_s']:.2f} (docs/CPU-s), "
                      f"peak RSS {results['e2e']['in_process']['tree_peak_rss_mib']:.0f} vs "
                      f"{results['datatrove']['tree_peak_rss_mib']:.0f} MiB")
     for entry in results.get("memory", {}).get("runs", []):
