@@ -408,8 +408,10 @@ def table(results: dict) -> str:
     if "datatrove" in results:
         row("datatrove MinHash dedup alone", results["datatrove"])
         best = max(entry["docs_per_s"] for entry in results["e2e"].values())
+        best_cpu = max(entry["docs_per_cpu_s"] for entry in results["e2e"].values())
         lines.append(f"khabar end to end / datatrove dedup alone: "
                      f"{best / results['datatrove']['docs_per_s']:.2f} (docs/s, best mode), "
+                     f"{best_cpu / results['datatrove']['docs_per_cpu_s']:.2f} (docs/CPU-s), "
                      f"peak RSS {results['e2e']['in_process']['tree_peak_rss_mib']:.0f} vs "
                      f"{results['datatrove']['tree_peak_rss_mib']:.0f} MiB")
     for entry in results.get("memory", {}).get("runs", []):
@@ -454,6 +456,8 @@ def main() -> None:
     parser.add_argument("--baseline", type=Path, default=None,
                         help="an output root of the same corpus written by another version: "
                              "the in-process output is compared with it row for row")
+    parser.add_argument("--skip-e2e", action="store_true",
+                        help="keep the last end-to-end figures (and row comparison) of --out")
     parser.add_argument("--skip-mp", action="store_true")
     parser.add_argument("--skip-datatrove", action="store_true")
     parser.add_argument("--label", default="", help="free text stored with the results")
@@ -463,50 +467,56 @@ def main() -> None:
     files = corpus_files(args.cache, args.docs, args.seed)
     work = args.cache / "runs"
     work.mkdir(parents=True, exist_ok=True)
-    results: dict = {"label": args.label, "machine": {"cpus": os.cpu_count(),
-                                                      "python": platform.python_version()},
-                     "corpus": {"docs": args.docs, "seed": args.seed, "files": len(files)}}
+    # Sections skipped in this invocation keep their last measured values (they take minutes);
+    # each section is saved as soon as it is measured, so an interrupted run loses nothing.
+    results: dict = json.loads(args.out.read_text()) if args.out.exists() else {}
+    results.update({"label": args.label, "machine": {"cpus": os.cpu_count(),
+                                                     "python": platform.python_version()},
+                    "corpus": {"docs": args.docs, "seed": args.seed, "files": len(files)}})
 
-    results["steps"] = step_costs(files, args.step_docs)
-    print("steps:", json.dumps(results["steps"]), flush=True)
+    def save(section: str, value) -> None:
+        results[section] = value
+        print(section, json.dumps(value), flush=True)
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(results, ensure_ascii=False, indent=1) + "\n")
 
+    save("steps", step_costs(files, args.step_docs))
     everything = linked_inputs(files, work / "all-in")
-    modes = {"in_process": ()} if args.skip_mp else {"in_process": (),
-                                                      "multi_process_2": tuple(MULTI_PROCESS)}
-    results["e2e"] = {}
-    for name, beam_args in modes.items():
-        output = work / f"e2e-{name}"
-        shutil.rmtree(output, ignore_errors=True)
-        results["e2e"][name] = run_pipeline(everything, output, FIRST_DATE,
-                                            work / f"e2e-{name}.log", beam_args)
-        print(name, json.dumps(results["e2e"][name]), flush=True)
-    in_process_output = work / "e2e-in_process"
-    results["index_bytes_per_1000_kept"] = index_bytes_per_1000_kept(in_process_output,
-                                                                      FIRST_DATE)
-    if args.baseline:
-        from compare_outputs import compare_roots, identical
-        comparison = compare_roots(args.baseline, in_process_output, FIRST_DATE)
-        results["rows_vs_baseline"] = {"baseline": str(args.baseline),
-                                       "identical": identical(comparison), **comparison}
+    if not args.skip_e2e:
+        modes = {"in_process": ()} if args.skip_mp else {"in_process": (),
+                                                          "multi_process_2": tuple(MULTI_PROCESS)}
+        e2e = {}
+        for name, beam_args in modes.items():
+            output = work / f"e2e-{name}"
+            shutil.rmtree(output, ignore_errors=True)
+            e2e[name] = run_pipeline(everything, output, FIRST_DATE, work / f"e2e-{name}.log",
+                                     beam_args)
+        save("e2e", e2e)
+        in_process_output = work / "e2e-in_process"
+        save("index_bytes_per_1000_kept", index_bytes_per_1000_kept(in_process_output,
+                                                                    FIRST_DATE))
+        if args.baseline:
+            from compare_outputs import compare_roots, identical
+            comparison = compare_roots(args.baseline, in_process_output, FIRST_DATE)
+            save("rows_vs_baseline", {"baseline": str(args.baseline),
+                                      "identical": identical(comparison), **comparison})
 
     if not args.skip_datatrove and datatrove_available():
         try:
-            results["datatrove"] = run_datatrove(everything, work, args.docs)
+            save("datatrove", run_datatrove(everything, work, args.docs))
         except RuntimeError as error:  # an optional comparison must not lose the results above
-            results["datatrove_error"] = str(error)
+            save("datatrove_error", str(error))
 
     if _sizes(args.memory_sizes):
-        results["memory"] = memory_scaling(args.cache, args.seed, _sizes(args.memory_sizes),
-                                           work)
+        save("memory", memory_scaling(args.cache, args.seed, _sizes(args.memory_sizes), work))
     if _sizes(args.history):
-        results["history"] = history(files, work, _sizes(args.history))
+        save("history", history(files, work, _sizes(args.history)))
     if args.big:
         inputs = linked_inputs(corpus_files(args.cache, args.big, args.seed), work / "big-in")
         output = work / "big-out"
         shutil.rmtree(output, ignore_errors=True)
-        results["big"] = run_pipeline(inputs, output, FIRST_DATE, work / "big.log")
+        save("big", run_pipeline(inputs, output, FIRST_DATE, work / "big.log"))
         shutil.rmtree(output, ignore_errors=True)
-        print("big", json.dumps(results["big"]), flush=True)
 
     write_results(results, args.out, table(results))
 
