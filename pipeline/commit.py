@@ -152,9 +152,10 @@ def _publish_rank(relative: str) -> tuple[int, str]:
 
 
 def plan_commit(output: str, staging: str, run_id: str, run_date: str) -> CommitPlan:
-    """Publish every staged file; retire the date's committed files that nothing replaces."""
+    """Publish every staged output file (not the run's spills or probes); retire the date's
+    committed files that nothing replaces."""
     staged = sorted((path for path in files_under(staging)
-                     if os.path.basename(path) != WRITABLE_PROBE), key=_publish_rank)
+                     if path.split("/")[0] in PUBLISH_ORDER), key=_publish_rank)
     targets = set(staged)
     retire = tuple(path for dataset in DATED_DATASETS
                    for path in (f"{dataset}/{p}" for p in files_under(_join(output, dataset)))

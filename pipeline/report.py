@@ -130,10 +130,11 @@ def print_summary(report: dict, output: str, report_path: str) -> None:
     rows = report["outputs"]
     lines = [f"khabar run {report['run_date']}: {report['inputs']['records']} input records from "
              f"{report['inputs']['files']} files in {report['seconds']} s"]
-    lines += [f"  {name:<12}{rows[name]:>8}   {FileSystems.join(output, name)}"
-              for name in OUTPUT_DATASETS]
-    for lang, count in report["documents_per_lang"].items():
-        lines.append(f"    lang={lang:<8}{count:>8}")
+    for name in OUTPUT_DATASETS:
+        lines.append(f"  {name:<12}{rows[name]:>8}   {FileSystems.join(output, name)}")
+        if name == "documents":
+            lines += [f"    lang={lang:<8}{count:>8}"
+                      for lang, count in report["documents_per_lang"].items()]
     for reason, count in report["rejected_per_reason"].items():
         lines.append(f"    rejected {reason:<20}{count:>6}")
     lines.append(f"  {report['invariant']['message']}")

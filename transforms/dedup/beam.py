@@ -126,11 +126,13 @@ def _by_exact_key_range(feature: Feature):
 
 
 def _exact_groups(_, features):
-    """(exact key, features) for each exact group of one key range, in key order."""
-    groups: dict[int, list[Feature]] = {}
+    """(exact key, features) for each exact group of one key range, in key order. A feature
+    delivered twice (Dask re-delivers recomputed elements) counts once: a document is never
+    an exact copy of itself."""
+    groups: dict[int, dict[Node, Feature]] = {}
     for feature in features:
-        groups.setdefault(feature.exact, []).append(feature)
-    return sorted(groups.items())
+        groups.setdefault(feature.exact, {})[feature.node] = feature
+    return sorted((exact, list(group.values())) for exact, group in groups.items())
 
 
 def _representative(exact_and_group) -> Feature:
