@@ -2,7 +2,7 @@
 idempotent on random Arabic-script strings."""
 import unicodedata
 
-from hypothesis import given, settings, strategies as st
+from hypothesis import example, given, settings, strategies as st
 
 from transforms.model import Doc
 from transforms.normalize import (NormalizeConfig, basic_normalize, basic_normalize_step,
@@ -78,6 +78,7 @@ ARABIC_SCRIPT = st.lists(st.sampled_from(PIECES), max_size=40).map("".join)
 
 @settings(max_examples=300, deadline=None)
 @given(ARABIC_SCRIPT, st.sampled_from(["ar", "fa", "prs", "ur", "ps", "und"]), st.booleans())
+@example("\u0651\u200c\u064e", "fa", False)  # a ZWNJ dropped between shadda and fatha
 def test_normalization_is_idempotent(text, lang, ascii_digits):
     cfg = NormalizeConfig(ascii_digits=ascii_digits, unify_quotes=ascii_digits)
     once = normalize_for(lang, basic_normalize(text, cfg)[0], cfg)[0]

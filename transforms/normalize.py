@@ -147,11 +147,18 @@ def _zwnj_restoration(text: str, cfg: NormalizeConfig) -> str:
     return restore_zwnj(text)[0] if cfg.restore_zwnj else text
 
 
+def _tidied_zwnj(text: str) -> str:
+    """`tidy_zwnj`, then NFC where it removed something: a ZWNJ dropped between two marks
+    (shadda, ZWNJ, fatha) leaves them out of canonical order, which the next run would fix."""
+    tidied = tidy_zwnj(text)[0]
+    return text if tidied == text else unicodedata.normalize("NFC", tidied)
+
+
 PERSIAN_RULES: tuple[Rule, ...] = (
     ("persian_yeh_kaf",
      lambda t, c: replace_chars(t, _ARABIC_YEH_KAF) if c.persian_yeh_kaf else t),
     # A line that held only ZWNJs becomes empty: collapse it like any blank line.
-    ("zwnj_spacing", lambda t, c: _collapse_blank_lines(tidy_zwnj(t)[0], c)),
+    ("zwnj_spacing", lambda t, c: _collapse_blank_lines(_tidied_zwnj(t), c)),
     ("zwnj_restored", _zwnj_restoration),
 )
 DIGIT_RULES: tuple[Rule, ...] = (
