@@ -1,7 +1,7 @@
 """End-to-end throughput and memory of `python -m pipeline`, against its own steps run as plain
 Python and datatrove's MinHash dedup, measured in one run on one machine.
 
-    .venv/bin/python benchmarks/bench_pipeline.py --cache /work/scale-data \
+    .venv/bin/python benchmarks/bench_pipeline.py --cache ../bench-data \
         [--baseline ROOT] [--big 240000]                                   # everything
     .venv/bin/python benchmarks/bench_pipeline.py --skip-mp --memory-sizes '' --history ''
 
