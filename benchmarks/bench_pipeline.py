@@ -424,7 +424,7 @@ def table(results: dict) -> str:
             f"x{entry['cpu_x_empty']} CPU, dups<-earlier {entry['duplicates_of_earlier_dates']})",
             entry)
     if "big" in results:
-        row(f"big run in_process", results["big"])
+        row("big run in_process", results["big"])
     if "index_bytes_per_1000_kept" in results:
         lines.append(f"index bytes per 1,000 kept documents: "
                      f"{results['index_bytes_per_1000_kept']:,.0f}")

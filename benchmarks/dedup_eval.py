@@ -275,7 +275,7 @@ def _template_negatives(out: EvalSet, records, used, rng, per_site: int = 6):
             used.add(record["id"])
             out.add(record["id"], record["text"], record, "ar")
         for a, b in itertools.combinations(chosen, 2):
-            out.label(a["id"], b["id"], f"same_site_template", "distinct")
+            out.label(a["id"], b["id"], "same_site_template", "distinct")
 
 
 BLOCK_TAIL = {"ar": ["شارك المقال", "جميع الحقوق محفوظة"],

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from transforms.beam_steps import ApplyStep, is_doc
 from transforms.boilerplate import (BoilerplateConfig, classify_lines, ends_like_sentence,
                                     line_hash, literal_screen, load_boilerplate, load_patterns,
-                                    match_form, site_key, strip_step, word_count)
+                                    site_key, strip_step, word_count)
 from transforms import boilerplate
 from transforms.boilerplate_beam import CorpusBoilerplateSignals
 from transforms.folding import fold_key, fold_letters, key_of_letters

@@ -1,6 +1,5 @@
 """The index probe: only rows sharing a band key or an id with the run, only their shingles
 read."""
-import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 from hypothesis import given, strategies as st
