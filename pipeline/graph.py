@@ -7,7 +7,8 @@
 
 Every input record is a `Doc` or a `Rejection` from the first step on; rejections ride along
 in-band and are split off only where a stage needs documents alone. Everything flows into one
-final write so that runners that execute only the last terminal branch (Dask) still run it all.
+final write so that runners that execute only the last terminal branch (Dask) still run it all;
+each branch's rows are spilled where they are made and only file paths are flattened.
 
 The two batch-wide steps compute small results from a stream of the documents (per-site line
 counts; dedup decisions from compact features), and the documents wait for those results on
@@ -123,11 +124,9 @@ def build_graph(pipeline: beam.Pipeline, spec: RunSpec, config) -> None:
                        spec.progress)
 
     run_date = spec.run_date
-    rows = [
+    rows = (
         finished | "RecordRows" >> beam.Map(record_row, run_date),
         decided["index"] | "IndexRows" >> beam.Map(index_row, run_date),
         manifests | "ManifestRows" >> beam.Map(manifest_row, run_date),
-    ]
-    (rows
-     | "AllRows" >> beam.Flatten()
-     | "Write" >> WriteStaged(spec.staging_root, SCHEMAS, config.output.shards))
+    )
+    rows | "Write" >> WriteStaged(spec.staging_root, SCHEMAS, config.output.shards)

@@ -16,7 +16,9 @@ A file is written under a temporary name and renamed when its bundle finishes, u
 derived from the bundle's first record (and key): a retried bundle rewrites the same file, and a runner
 that re-executes a stage (Dask recomputes side-input upstreams) replaces it with the same
 content instead of racing a reader. Nothing is emitted from `finish_bundle`, so the shape runs
-on the Dask runner too.
+on the Dask runner too. Records are pickled in chunks: one pickle call per chunk instead of
+per record (band entries are dozens per document), and a bundle buffers at most
+`BUFFERED_RECORDS` records across all its files before it writes them.
 """
 from __future__ import annotations
 
@@ -33,6 +35,7 @@ from apache_beam.metrics import Metrics
 from transforms.beam_steps import METRICS_NAMESPACE
 
 _PROTOCOL = pickle.HIGHEST_PROTOCOL
+BUFFERED_RECORDS = 1024
 
 
 def spill_file_name(first_record: bytes) -> str:
@@ -45,9 +48,10 @@ def read_spilled(path: str) -> Iterator:
     with FileSystems.open(path) as handle:
         while True:
             try:
-                yield pickle.load(handle)
+                chunk = pickle.load(handle)
             except EOFError:
                 return
+            yield from chunk
 
 
 class _SpillFile:
@@ -59,11 +63,19 @@ class _SpillFile:
         if "://" not in folder:
             os.makedirs(folder, exist_ok=True)
         self._handle = FileSystems.create(self._temporary)
+        self._chunk: list = []
 
-    def write(self, record) -> None:
-        pickle.dump(record, self._handle, protocol=_PROTOCOL)
+    def add(self, record) -> None:
+        """Buffers a record until the next `flush`."""
+        self._chunk.append(record)
+
+    def flush(self) -> None:
+        if self._chunk:
+            pickle.dump(self._chunk, self._handle, protocol=_PROTOCOL)
+            self._chunk = []
 
     def close(self) -> None:
+        self.flush()
         self._handle.close()
         FileSystems.rename([self._temporary], [self.path])
 
@@ -75,15 +87,21 @@ class _SpillRecords(beam.DoFn):
         self._folder = folder
         self._records = Metrics.counter(METRICS_NAMESPACE, f"{label}.records_spilled")
         self._file = None
+        self._buffered = 0
 
     def start_bundle(self):
         self._file = None
+        self._buffered = 0
 
     def process(self, record):
         if self._file is None:
             self._file = _SpillFile(self._folder, pickle.dumps(record, protocol=_PROTOCOL))
             yield self._file.path
-        self._file.write(record)
+        self._file.add(record)
+        self._buffered += 1
+        if self._buffered >= BUFFERED_RECORDS:
+            self._file.flush()
+            self._buffered = 0
         self._records.inc()
 
     def finish_bundle(self):
@@ -99,9 +117,11 @@ class _SpillGroups(beam.DoFn):
         self._folder = folder
         self._values = Metrics.counter(METRICS_NAMESPACE, f"{label}.values_spilled")
         self._files: dict = {}
+        self._buffered = 0
 
     def start_bundle(self):
         self._files = {}
+        self._buffered = 0
 
     def process(self, key_and_value):
         key, value = key_and_value
@@ -110,7 +130,12 @@ class _SpillGroups(beam.DoFn):
             spill = self._files[key] = _SpillFile(
                 self._folder, pickle.dumps(key_and_value, protocol=_PROTOCOL))
             yield key, spill.path
-        spill.write(value)
+        spill.add(value)
+        self._buffered += 1
+        if self._buffered >= BUFFERED_RECORDS:
+            for open_file in self._files.values():
+                open_file.flush()
+            self._buffered = 0
         self._values.inc()
 
     def finish_bundle(self):
@@ -153,14 +178,21 @@ class GroupByKeyThroughDisk(beam.PTransform):
     """`GroupByKey` whose values wait in `folder`: (key, value) -> (key, iterator of values).
 
     Only (key, file) pairs are shuffled, so the runner holds a path per key and bundle instead
-    of every value; a consumer holds what it takes from the iterator."""
+    of every value; a consumer holds what it takes from the iterator. Given a tuple of
+    PCollections, each is spilled where it is produced and only their paths are flattened: a
+    `Flatten` of the values themselves would hold them all in a local runner's memory."""
 
     def __init__(self, folder: str):
         super().__init__()
         self._folder = folder
 
     def expand(self, keyed):
-        return (keyed
-                | "Spill" >> beam.ParDo(_SpillGroups(self._folder, self.label))
+        inputs = keyed if isinstance(keyed, (tuple, list)) else (keyed,)
+        spill = _SpillGroups(self._folder, self.label)
+        paths = [pcoll | f"Spill{index or ''}" >> beam.ParDo(spill)
+                 for index, pcoll in enumerate(inputs)]
+        if len(paths) > 1:
+            paths = [tuple(paths) | "AllFiles" >> beam.Flatten()]
+        return (paths[0]
                 | "FilesByKey" >> beam.GroupByKey()
                 | "Values" >> beam.MapTuple(_spilled_group))

@@ -99,7 +99,8 @@ class WriteStaged(beam.PTransform):
     """`OutputRow`s -> Parquet files under `staging_root`; emits (dataset, partition, rows).
 
     The rows wait for their file's group in `staging_root/_spill/rows`, not in the runner's
-    memory (`GroupByKeyThroughDisk`): a writer holds one file's rows at a time."""
+    memory (`GroupByKeyThroughDisk`): a writer holds one file's rows at a time. Given a tuple
+    of row PCollections, each is spilled where it is produced, so no step holds every row."""
 
     def __init__(self, staging_root: str, schemas: dict[str, pa.Schema], shards: int):
         super().__init__()
@@ -109,13 +110,18 @@ class WriteStaged(beam.PTransform):
 
     def expand(self, rows):
         shards = self._shards
-        return (rows
-                | "KeyByFile" >> beam.Map(
-                    lambda out: ((out.dataset, out.partition, shard_of(out.row["id"], shards)),
-                                 out.row))
+        inputs = rows if isinstance(rows, (tuple, list)) else (rows,)
+        keyed = tuple(pcoll | f"KeyByFile{index or ''}" >> beam.Map(_file_key, shards)
+                      for index, pcoll in enumerate(inputs))
+        return (keyed
                 | "GroupByFile" >> GroupByKeyThroughDisk(
                     FileSystems.join(self._staging_root, "_spill", "rows"))
                 | "WriteFile" >> beam.ParDo(_WriteGroupDoFn(self._staging_root, self._schemas)))
+
+
+def _file_key(out: OutputRow, shards: int):
+    """((dataset, partition, shard), row): the file a row belongs in."""
+    return (out.dataset, out.partition, shard_of(out.row["id"], shards)), out.row
 
 
 def as_date(value: str | None) -> datetime.date | None:

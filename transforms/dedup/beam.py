@@ -3,16 +3,20 @@
     docs -> Features (exact key, shingle hashes, MinHash band keys; permutations per worker)
          -> ExactPass      grouped by folded-text hash range: one representative per exact group
          -> Candidates     grouped by band, buckets formed inside: two stars per bucket, capped
-         -> Verify         CoGroupByKey twice: shingle sets joined to each edge's two ends
+         -> Verify         edges meet shingle sets partition by partition, through disk
          -> Components     fixed large-star / small-star GroupByKey rounds, converged or fail
-         -> Clusters       GroupByKey(component): leader assignment on direct similarities
+         -> Clusters       grouped by component range: leader assignment on direct similarities
          -> Decisions      (id, Assignment) of duplicates and of the documents they keep,
                            applied to the documents as a side input (`ApplyDecisions`)
 
-Nothing is collected in one process: every step is keyed. The two groupings with one value per
-document or per band key (exact ranges, bands) wait on disk (`GroupByKeyThroughDisk`): local
-runners hold a grouping's values as Python objects, 37 band entries per document. No tagged outputs, nothing emitted
-from `finish_bundle`, no metrics read inside the pipeline, so the graph runs on any runner.
+Nothing is collected in one process: every step is keyed, and every grouping whose values grow
+with the batch waits on disk (`GroupByKeyThroughDisk`): local runners hold a grouping's values
+as Python objects (37 band entries per document; a shingle set is kilobytes). Shingle sets are
+spilled once, by node partition (`NODE_PARTITIONS`); candidate edges, half-verified edges and
+component labels are spilled by the partition of the node they need next, and each partition
+is joined to its shingle file, so a worker holds one partition's shingles at a time and a
+shingle set is never copied per join. No tagged outputs, nothing emitted from `finish_bundle`,
+no metrics read inside the pipeline, so the graph runs on any runner.
 Counters (namespace `khabar`, names `dedup.*`) report bucket caps, verified/rejected edges and
 convergence. With `earlier_index_files` (paths of `INDEX_SCHEMA` files of earlier run dates),
 the earlier kept documents that share a band key or an id with this run's documents
@@ -29,6 +33,7 @@ from typing import Optional
 import apache_beam as beam
 import numpy as np
 import pyarrow as pa
+import xxhash
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 
@@ -144,11 +149,13 @@ def _representative(exact_and_group) -> Feature:
 
 
 def _exact_copies(exact_and_group):
-    """(representative id, copy id) for each other member of an exact group."""
+    """(representative id, (ids of its copies, group size)) of an exact group with copies."""
     _, group = exact_and_group
+    if len(group) < 2:
+        return []
     ordered = sorted(group, key=lambda f: f.node)
-    representative = node_id(ordered[0].node)
-    return [(representative, node_id(f.node)) for f in ordered[1:]]
+    return [(node_id(ordered[0].node),
+             (tuple(sorted(node_id(f.node) for f in ordered[1:])), len(ordered)))]
 
 
 def _bucket_entries(node: Node, bands) -> list:
@@ -168,8 +175,8 @@ def _band_entries(feature: Feature):
     return _bucket_entries(feature.node, feature.bands)
 
 
-def _node_shingles(feature: Feature):
-    return feature.node, (feature.shingles, feature.weight)
+def _rep_shingles(feature: Feature):
+    return node_partition(feature.node), (feature.node, feature.shingles, feature.weight)
 
 
 def buckets_of_band(entries) -> dict:
@@ -215,35 +222,69 @@ class _StarEdges(beam.DoFn):
             yield left, right
 
 
-def _left_half(node_and_joined):
-    """(right, (left, left shingles)) for every candidate edge leaving this node."""
-    node, joined = node_and_joined
-    found = list(joined["shingles"])
-    if not found:
-        return []
-    shingles, _ = found[0]
-    return [(right, (node, shingles)) for right in sorted(set(joined["edges"]))]
+# Shingle sets, edges and labels are spilled in this many node partitions: a partition's
+# shingles are what one worker holds at a time (1/64 of a run's).
+NODE_PARTITIONS = 64
+
+
+def node_partition(node: Node) -> int:
+    """Stable across workers and runs; one id's nodes (a re-crawl and its earlier self) meet."""
+    return xxhash.xxh3_64_intdigest(node_id(node).encode("utf-8")) % NODE_PARTITIONS
+
+
+def _partition_shingles(spilled_files, wanted) -> dict:
+    """Node -> (packed shingles, weight) of one partition, for the wanted nodes only."""
+    found = {}
+    for values in spilled_files:
+        for node, shingles, weight in values:
+            if node in wanted:
+                found[node] = shingles, weight
+    return found
+
+
+def _by_left_partition(edge):
+    return node_partition(edge[0]), edge
+
+
+def _left_halves(partition_and_joined):
+    """(partition of right, (right, left, left's shingles)) for each distinct candidate edge
+    whose left end is in this partition: the edge carries one shingle set to its other end."""
+    _, joined = partition_and_joined
+    edges = sorted({edge for values in joined["edges"] for edge in values})
+    if not edges:
+        return
+    shingles = _partition_shingles(joined["shingles"], {left for left, _ in edges})
+    for left, right in edges:
+        found = shingles.get(left)
+        if found is not None:
+            yield node_partition(right), (right, left, found[0])
 
 
 class _VerifyEdges(beam.DoFn):
-    """Keep a candidate edge only if its exact shingle overlap passes the pair rule."""
+    """Keep a candidate edge only if its exact shingle overlap passes the pair rule; the
+    half edges of one partition meet that partition's shingle sets."""
 
     def __init__(self, cfg: DedupConfig):
         self._cfg = cfg
         self._verified = _counter("edges_verified")
         self._rejected = _counter("edges_rejected")
 
-    def process(self, node_and_joined):
-        node, joined = node_and_joined
-        found = list(joined["shingles"])
-        if not found:
+    def process(self, partition_and_joined):
+        _, joined = partition_and_joined
+        halves = {(right, left): left_shingles
+                  for values in joined["halves"] for right, left, left_shingles in values}
+        if not halves:
             return
-        right = unpack(found[0][0])
-        for left, left_shingles in sorted(joined["halves"]):
-            if (is_recrawl(left, node)
-                    or judge_pair(unpack(left_shingles), right, self._cfg).duplicate):
+        shingles = _partition_shingles(joined["shingles"], {right for right, _ in halves})
+        for right, left in sorted(halves):
+            found = shingles.get(right)
+            if found is None:
+                continue
+            if (is_recrawl(left, right)
+                    or judge_pair(unpack(halves[right, left]), unpack(found[0]),
+                                  self._cfg).duplicate):
                 self._verified.inc()
-                yield left, node
+                yield left, right
             else:
                 self._rejected.inc()
 
@@ -303,43 +344,57 @@ class ConnectedComponents(beam.PTransform):
                 | "Label" >> beam.ParDo(_LabelNodes(self._rounds)))
 
 
-def _member_of_component(node_and_joined):
-    """(component label, Member) for a node in a component, with its shingles attached."""
-    node, joined = node_and_joined
-    labels = list(joined["label"])
-    found = list(joined["shingles"])
-    if not labels or not found:
-        return []
-    shingles, weight = found[0]
-    return [(labels[0], Member(node, unpack(shingles), weight))]
+def _by_node_partition(node_and_label):
+    return node_partition(node_and_label[0]), node_and_label
+
+
+def _members_of_partition(partition_and_joined):
+    """(component range, (label, node, packed shingles, weight)) for the labelled nodes of one
+    partition: each component member with its shingle set, bound for its component's range."""
+    _, joined = partition_and_joined
+    labels = {node: label for values in joined["labels"] for node, label in values}
+    if not labels:
+        return
+    shingles = _partition_shingles(joined["shingles"], labels)
+    for node in sorted(shingles):
+        packed, weight = shingles[node]
+        label_node = labels[node]
+        yield node_partition(label_node), (label_node, node, packed, weight)
 
 
 class _AssignClusters(beam.DoFn):
+    """Leader assignment of every component of one component range, in label order."""
+
     def __init__(self, cfg: DedupConfig):
         self._cfg = cfg
         self._clusters = _counter("components")
         self._capped = _counter("cluster_leader_cap_hits")
 
-    def process(self, label_and_members):
-        _, members = label_and_members
-        assignments, capped = assign_component(members, self._cfg)
-        self._clusters.inc()
-        if capped:
-            self._capped.inc(capped)
-        for assignment in assignments:
-            yield assignment.id, assignment
+    def process(self, range_and_members):
+        _, members = range_and_members
+        components: dict[Node, dict[Node, Member]] = {}
+        for label_node, node, packed, weight in members:
+            components.setdefault(label_node, {})[node] = Member(node, unpack(packed), weight)
+        for label_node in sorted(components):
+            assignments, capped = assign_component(components[label_node].values(), self._cfg)
+            self._clusters.inc()
+            if capped:
+                self._capped.inc(capped)
+            for assignment in assignments:
+                yield assignment.id, assignment
 
 
 def _with_copies(rep_and_joined):
     """Final assignments of a representative and of its exact copies."""
     rep_id, joined = rep_and_joined
-    weights = list(joined["weight"])
-    if not weights:
-        return []
     assigned = list(joined["assigned"])
-    own = assigned[0] if assigned else singleton(rep_id, weights[0])
+    copies = list(joined["copies"])
+    if not copies:
+        return [(rep_id, assigned[0])] if assigned else []
+    copy_ids, weight = copies[0]
+    own = assigned[0] if assigned else singleton(rep_id, weight)
     out = [(rep_id, own)]
-    for copy_id in sorted(joined["copies"]):
+    for copy_id in copy_ids:
         if own.is_kept:
             copy = Assignment(copy_id, rep_id, 1.0, "exact", own.cluster_size)
         else:
@@ -362,10 +417,6 @@ def apply_decision(record, decisions: dict, failures: dict):
                           duplicate_of=None if assignment.is_kept else assignment.kept_id,
                           similarity=assignment.similarity,
                           cluster_size=assignment.cluster_size)
-
-
-def _rep_weight(feature: Feature):
-    return node_id(feature.node), feature.weight
 
 
 class _RunKeys(beam.CombineFn):
@@ -455,19 +506,22 @@ class _Assignments(beam.PTransform):
 
     def expand(self, docs):
         cfg = self._cfg
+
+        def spill(name: str) -> str:
+            return FileSystems.join(self._spill_folder, name)
+
         computed = docs | "Features" >> beam.ParDo(_ComputeFeatures(cfg))
         features = computed | "Signed" >> beam.Filter(_is_feature)
         failures = computed | "FeatureFailures" >> beam.FlatMap(_failure_by_id)
         exact_groups = (features
                         | "KeyByExactRange" >> beam.Map(_by_exact_key_range)
-                        | "ExactRanges" >> GroupByKeyThroughDisk(
-                            FileSystems.join(self._spill_folder, "exact"))
+                        | "ExactRanges" >> GroupByKeyThroughDisk(spill("exact"))
                         | "ExactGroups" >> beam.FlatMapTuple(_exact_groups))
         reps = exact_groups | "Representatives" >> beam.Map(_representative)
         copies = exact_groups | "ExactCopies" >> beam.FlatMap(_exact_copies)
 
         band_entries = reps | "BandEntries" >> beam.FlatMap(_band_entries)
-        node_shingles = reps | "NodeShingles" >> beam.Map(_node_shingles)
+        node_shingles = [reps | "RepShingles" >> beam.Map(_rep_shingles)]
         if self._earlier_index_files is not None:
             run_keys = (reps
                         | "RunBandKeys" >> beam.Map(_bands_of)
@@ -483,30 +537,33 @@ class _Assignments(beam.PTransform):
                              reps | "RecrawlEntries" >> beam.Map(_recrawl_of_feature),
                              earlier | "EarlierRecrawlEntries" >> beam.Map(_recrawl_of_member))
                             | "AllBandEntries" >> beam.Flatten())
-            node_shingles = ((node_shingles,
-                              earlier | "EarlierShingles" >> beam.Map(_earlier_shingles))
-                             | "AllNodeShingles" >> beam.Flatten())
+            node_shingles.append(earlier | "EarlierShingles" >> beam.Map(_earlier_shingles))
+        shingle_files = tuple(node_shingles) | "ShinglesByPartition" >> GroupByKeyThroughDisk(
+            spill("shingles"))
 
-        candidates = (band_entries
-                      | "Bands" >> GroupByKeyThroughDisk(
-                          FileSystems.join(self._spill_folder, "bands"))
+        edge_files = (band_entries
+                      | "Bands" >> GroupByKeyThroughDisk(spill("bands"))
                       | "StarEdges" >> beam.ParDo(_StarEdges(cfg.max_bucket_size))
-                      | "DistinctCandidates" >> beam.Distinct())
-        halves = ({"shingles": node_shingles, "edges": candidates}
-                  | "JoinLeft" >> beam.CoGroupByKey()
-                  | "LeftHalves" >> beam.FlatMap(_left_half))
-        verified = ({"shingles": node_shingles, "halves": halves}
+                      | "KeyByLeft" >> beam.Map(_by_left_partition)
+                      | "EdgesByPartition" >> GroupByKeyThroughDisk(spill("edges")))
+        half_files = ({"shingles": shingle_files, "edges": edge_files}
+                      | "JoinLeft" >> beam.CoGroupByKey()
+                      | "LeftHalves" >> beam.FlatMap(_left_halves)
+                      | "HalvesByPartition" >> GroupByKeyThroughDisk(spill("halves")))
+        verified = ({"shingles": shingle_files, "halves": half_files}
                     | "JoinRight" >> beam.CoGroupByKey()
                     | "Verify" >> beam.ParDo(_VerifyEdges(cfg)))
 
-        labels = verified | "Components" >> ConnectedComponents(cfg.component_rounds)
-        assigned = ({"label": labels, "shingles": node_shingles}
+        label_files = (verified
+                       | "Components" >> ConnectedComponents(cfg.component_rounds)
+                       | "KeyByNode" >> beam.Map(_by_node_partition)
+                       | "LabelsByPartition" >> GroupByKeyThroughDisk(spill("labels")))
+        assigned = ({"shingles": shingle_files, "labels": label_files}
                     | "JoinMembers" >> beam.CoGroupByKey()
-                    | "Members" >> beam.FlatMap(_member_of_component)
-                    | "Clusters" >> beam.GroupByKey()
+                    | "Members" >> beam.FlatMap(_members_of_partition)
+                    | "ComponentRanges" >> GroupByKeyThroughDisk(spill("components"))
                     | "AssignClusters" >> beam.ParDo(_AssignClusters(cfg)))
-        assignments = ({"weight": reps | "RepWeights" >> beam.Map(_rep_weight),
-                        "assigned": assigned, "copies": copies}
+        assignments = ({"assigned": assigned, "copies": copies}
                        | "JoinCopies" >> beam.CoGroupByKey()
                        | "WithCopies" >> beam.FlatMap(_with_copies))
         return reps, assignments, failures
@@ -519,7 +576,7 @@ def _earlier_bands(member):
 
 def _earlier_shingles(member):
     node, _, shingles = member
-    return node, (shingles, 1)
+    return node_partition(node), (node, shingles, 1)
 
 
 def _is_decision(id_and_assignment) -> bool:
