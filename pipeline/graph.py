@@ -36,7 +36,7 @@ from transforms.read import ReadArticles, SourceManifest
 from transforms.repair import build_repairer, repair_step
 from transforms.rows import index_row, manifest_row, record_row
 from transforms.spill import ThroughDisk
-from transforms.write import WriteStaged
+from transforms.write import WriteStaged, shards_for
 
 
 @dataclass(frozen=True)
@@ -129,4 +129,7 @@ def build_graph(pipeline: beam.Pipeline, spec: RunSpec, config) -> None:
         decided["index"] | "IndexRows" >> beam.Map(index_row, run_date),
         manifests | "ManifestRows" >> beam.Map(manifest_row, run_date),
     )
-    rows | "Write" >> WriteStaged(spec.staging_root, SCHEMAS, config.output.shards)
+    shards = (records
+              | "CountRecords" >> beam.combiners.Count.Globally()
+              | "ShardsPerPartition" >> beam.Map(shards_for, config.output))
+    rows | "Write" >> WriteStaged(spec.staging_root, SCHEMAS, shards)

@@ -3,6 +3,8 @@
 Rows are keyed by (dataset, partition, shard = crc32(id) % shards) and each group is written as
 one zstd Parquet file into a staging folder, sorted by id, under a name that depends only on its
 key: a retried bundle overwrites its own file, and the same input always gives the same files.
+The number of shards grows with the run's input records (`shards_for`), so a writer holds a
+bounded file's rows, as Arrow columns, whatever the size of the run.
 After the pipeline has finished, the driver's journaled commit (`pipeline/commit.py`) renames
 the staged files into place, replacing what an earlier run of that date wrote (dynamic partition
 overwrite).
@@ -32,14 +34,19 @@ PARQUET_COMPRESSION = "zstd"
 
 @dataclass(frozen=True)
 class OutputConfig:
-    """How output files are cut (at most `shards` files per partition), and how long a run
-    waits for another run to release the output root before it gives up (exit 2)."""
+    """How output files are cut (`shards` files per partition, one more per
+    `records_per_shard` input records beyond that), and how long a run waits for another run
+    to release the output root before it gives up (exit 2)."""
     shards: int = 2
+    records_per_shard: int = 20_000
     lock_wait_seconds: float = 300.0
 
     def __post_init__(self):
         if self.shards < 1:
             raise ValueError(f"output.shards must be >= 1, got {self.shards}")
+        if self.records_per_shard < 1:
+            raise ValueError(f"output.records_per_shard must be >= 1, got "
+                             f"{self.records_per_shard}")
         if self.lock_wait_seconds < 0:
             raise ValueError(f"output.lock_wait_seconds must be >= 0, got "
                              f"{self.lock_wait_seconds}")
@@ -55,6 +62,12 @@ class OutputRow:
 
 def partition_path(run_date: str, lang: str | None = None) -> str:
     return f"lang={lang}/date={run_date}" if lang is not None else f"date={run_date}"
+
+
+def shards_for(input_records: int, cfg: OutputConfig) -> int:
+    """Files per partition for a run of this many input records: a file holds at most about
+    `records_per_shard` of them, so the writer's memory does not grow with the run."""
+    return max(cfg.shards, -(-input_records // cfg.records_per_shard))
 
 
 def shard_of(row_id: str, shards: int) -> int:
@@ -86,13 +99,31 @@ class _WriteGroupDoFn(beam.DoFn):
 
     def process(self, keyed_rows):
         (dataset, partition, shard), rows = keyed_rows
-        rows = sorted(rows, key=lambda row: row["id"])
-        table = pa.Table.from_pylist(rows, schema=self._schemas[dataset])
+        schema = self._schemas[dataset]
+        # Columns, not dicts: a file's rows are held as Arrow arrays, a chunk at a time.
+        chunks = [pa.Table.from_pylist(chunk, schema=schema)
+                  for chunk in _chunked(rows, ARROW_CHUNK_ROWS)]
+        table = pa.concat_tables(chunks) if chunks else schema.empty_table()
+        table = table.sort_by("id")  # stable: equal ids keep their order, as `sorted` did
         path = staged_file(self._staging_root, dataset, partition, shard)
         write_table(path, table)
         self._files.inc()
-        self._rows.inc(len(rows))
-        yield dataset, partition, len(rows)
+        self._rows.inc(table.num_rows)
+        yield dataset, partition, table.num_rows
+
+
+ARROW_CHUNK_ROWS = 1_024
+
+
+def _chunked(values, size: int):
+    chunk = []
+    for value in values:
+        chunk.append(value)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 class WriteStaged(beam.PTransform):
@@ -100,9 +131,10 @@ class WriteStaged(beam.PTransform):
 
     The rows wait for their file's group in `staging_root/_spill/rows`, not in the runner's
     memory (`GroupByKeyThroughDisk`): a writer holds one file's rows at a time. Given a tuple
-    of row PCollections, each is spilled where it is produced, so no step holds every row."""
+    of row PCollections, each is spilled where it is produced, so no step holds every row.
+    `shards`: a number, or a singleton PCollection of it (`shards_for` the run's input)."""
 
-    def __init__(self, staging_root: str, schemas: dict[str, pa.Schema], shards: int):
+    def __init__(self, staging_root: str, schemas: dict[str, pa.Schema], shards):
         super().__init__()
         self._staging_root = staging_root
         self._schemas = schemas
@@ -110,6 +142,8 @@ class WriteStaged(beam.PTransform):
 
     def expand(self, rows):
         shards = self._shards
+        if isinstance(shards, beam.PCollection):
+            shards = beam.pvalue.AsSingleton(shards)
         inputs = rows if isinstance(rows, (tuple, list)) else (rows,)
         keyed = tuple(pcoll | f"KeyByFile{index or ''}" >> beam.Map(_file_key, shards)
                       for index, pcoll in enumerate(inputs))
