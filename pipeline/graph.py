@@ -12,7 +12,8 @@ each branch's rows are spilled where they are made and only file paths are flatt
 
 The two batch-wide steps compute small results from a stream of the documents (per-site line
 counts; dedup decisions from compact features), and the documents wait for those results on
-disk (`ThroughDisk`), not in the runner's memory: a run holds features and decisions, not texts.
+disk (`ThroughDisk`; for dedup, by id partition next to their partition's decisions), not in
+the runner's memory: a run holds a partition's features and decisions at a time, not texts.
 """
 from __future__ import annotations
 
@@ -119,9 +120,9 @@ def build_graph(pipeline: beam.Pipeline, spec: RunSpec, config) -> None:
                | "Deduplicate" >> DedupDecisions(config.dedup, spec.run_date,
                                                  spec.spill_folder("dedup"), earlier_index_files))
     finished = counted(stripped
-                       | "WaitForDecisions" >> ThroughDisk(spec.spill_folder("stripped"))
-                       | "ApplyDecisions" >> ApplyDecisions(decided), "deduplicated",
-                       spec.progress)
+                       | "ApplyDecisions" >> ApplyDecisions(decided,
+                                                            spec.spill_folder("stripped")),
+                       "deduplicated", spec.progress)
 
     run_date = spec.run_date
     rows = (

@@ -144,7 +144,8 @@ def test_a_document_whose_features_raise_becomes_a_step_failed_rejection(monkeyp
     with TestPipeline() as p:
         docs = p | beam.Create(docs)
         decided = docs | DedupDecisions(FAST, "2025-07-01", str(tmp_path))
-        out = {"docs": docs | ApplyDecisions(decided), "index": decided["index"]}
+        out = {"docs": docs | ApplyDecisions(decided, str(tmp_path / "docs")),
+               "index": decided["index"]}
         assert_that(out["docs"] | beam.Filter(lambda e: isinstance(e, Doc)) | beam.Map(_fields),
                     equal_to([("edit", "edit", None, 2), ("story", "edit", "edit", 2)]))
         assert_that(out["docs"] | beam.Filter(lambda e: isinstance(e, Rejection))

@@ -4,9 +4,10 @@ verification, connected components in Beam, and a deterministic kept document pe
 Public API (import from the submodules; this package import stays light for config loading):
 - `config.DedupConfig` - the `dedup:` config section;
 - `beam.Deduplicate(cfg, earlier_index_files=None)` - docs -> docs with dedup fields;
-  `beam.DedupDecisions(cfg, run_date, earlier_index_files=None)` - `{"decisions", "failures",
-  "index"}` from the documents' features, and `beam.ApplyDecisions(decided)` - records with
-  their dedup fields (how the pipeline graph uses them, with the documents waiting on disk);
+  `beam.DedupDecisions(cfg, run_date, spill_folder, earlier_index_files=None)` -
+  `{"decisions", "index"}` from the documents' features, and
+  `beam.ApplyDecisions(decided, spill_folder)` - records with their dedup fields, joined to
+  their decisions partition by partition on disk (how the pipeline graph uses them);
 - `index.INDEX_SCHEMA` - pyarrow schema of the index rows (`index/date=<run_date>/`);
   `index.probe_index_file` - the earlier rows that share a band key or an id with a run;
 - `stats.DedupStats()` / `stats.dedup_stats(rows)` - run-report diagnostics;

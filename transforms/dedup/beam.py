@@ -7,7 +7,8 @@
          -> Components     fixed large-star / small-star GroupByKey rounds, converged or fail
          -> Clusters       grouped by component range: leader assignment on direct similarities
          -> Decisions      (id, Assignment) of duplicates and of the documents they keep,
-                           applied to the documents as a side input (`ApplyDecisions`)
+                           spilled by id partition and joined partition by partition to the
+                           documents, spilled the same way (`ApplyDecisions`)
 
 Nothing is collected in one process: every step is keyed, and every grouping whose values grow
 with the batch waits on disk (`GroupByKeyThroughDisk`): local runners hold a grouping's values
@@ -48,7 +49,7 @@ from transforms.dedup.shingles import fingerprint, pack, unpack
 from transforms.dedup.signatures import band_hashes, minhash_template, signature
 from transforms.dedup.verify import judge_pair
 from transforms.model import Doc, Rejection
-from transforms.spill import GroupByKeyThroughDisk, ThroughDisk
+from transforms.spill import GroupByKeyThroughDisk
 
 DEDUP_STEP = "Deduplicate"  # the `step` of a dedup dead letter
 
@@ -79,8 +80,8 @@ def _is_feature(element) -> bool:
     return isinstance(element, Feature)
 
 
-def _failure_by_id(element):
-    return [(element.doc_id, element.detail)] if isinstance(element, FeatureFailure) else []
+def _is_failure(element) -> bool:
+    return isinstance(element, FeatureFailure)
 
 
 class _ComputeFeatures(beam.DoFn):
@@ -227,9 +228,14 @@ class _StarEdges(beam.DoFn):
 NODE_PARTITIONS = 64
 
 
+def id_partition(doc_id: str) -> int:
+    """Stable across workers and runs: where an id's shingles, decision and document meet."""
+    return xxhash.xxh3_64_intdigest(doc_id.encode("utf-8")) % NODE_PARTITIONS
+
+
 def node_partition(node: Node) -> int:
-    """Stable across workers and runs; one id's nodes (a re-crawl and its earlier self) meet."""
-    return xxhash.xxh3_64_intdigest(node_id(node).encode("utf-8")) % NODE_PARTITIONS
+    """One id's nodes (a re-crawl and its earlier self) share a partition."""
+    return id_partition(node_id(node))
 
 
 def _partition_shingles(spilled_files, wanted) -> dict:
@@ -384,35 +390,41 @@ class _AssignClusters(beam.DoFn):
                 yield assignment.id, assignment
 
 
-def _with_copies(rep_and_joined):
-    """Final assignments of a representative and of its exact copies."""
-    rep_id, joined = rep_and_joined
-    assigned = list(joined["assigned"])
-    copies = list(joined["copies"])
-    if not copies:
-        return [(rep_id, assigned[0])] if assigned else []
-    copy_ids, weight = copies[0]
-    own = assigned[0] if assigned else singleton(rep_id, weight)
-    out = [(rep_id, own)]
-    for copy_id in copy_ids:
-        if own.is_kept:
-            copy = Assignment(copy_id, rep_id, 1.0, "exact", own.cluster_size)
-        else:
-            copy = Assignment(copy_id, own.kept_id, own.similarity, own.method, own.cluster_size)
-        out.append((copy_id, copy))
-    return out
+def _by_id_partition(id_and_value):
+    return id_partition(id_and_value[0]), id_and_value
 
 
-def apply_decision(record, decisions: dict, failures: dict):
+def _with_copies(partition_and_joined):
+    """Final assignments of one partition's representatives and of their exact copies."""
+    _, joined = partition_and_joined
+    assigned = {doc_id: assignment
+                for values in joined["assigned"] for doc_id, assignment in values}
+    copies = {rep_id: found for values in joined["copies"] for rep_id, found in values}
+    for rep_id in sorted(assigned.keys() | copies.keys()):
+        if rep_id not in copies:
+            yield rep_id, assigned[rep_id]
+            continue
+        copy_ids, weight = copies[rep_id]
+        own = assigned.get(rep_id) or singleton(rep_id, weight)
+        yield rep_id, own
+        for copy_id in copy_ids:
+            if own.is_kept:
+                yield copy_id, Assignment(copy_id, rep_id, 1.0, "exact", own.cluster_size)
+            else:
+                yield copy_id, Assignment(copy_id, own.kept_id, own.similarity, own.method,
+                                          own.cluster_size)
+
+
+def apply_decision(record, decisions: dict):
     """A document with its dedup fields set (no decision: it was alone or unsigned, so it is
     kept alone); a document whose features failed becomes its `step_failed` rejection.
-    Rejections pass through, so the stream of one stage can cross dedup whole."""
+    Rejections pass through, so the stream of one stage can cross dedup whole.
+    `decisions`: id -> `Assignment`, or the `FeatureFailure` of a document."""
     if not isinstance(record, Doc):
         return record
-    failure = failures.get(record.id)
-    if failure is not None:
-        return Rejection.of(record, STEP_FAILED, failure, DEDUP_STEP)
     assignment = decisions.get(record.id) or singleton(record.id)
+    if isinstance(assignment, FeatureFailure):
+        return Rejection.of(record, STEP_FAILED, assignment.detail, DEDUP_STEP)
     return record.replace(cluster_id=assignment.kept_id,
                           duplicate_of=None if assignment.is_kept else assignment.kept_id,
                           similarity=assignment.similarity,
@@ -512,7 +524,7 @@ class _Assignments(beam.PTransform):
 
         computed = docs | "Features" >> beam.ParDo(_ComputeFeatures(cfg))
         features = computed | "Signed" >> beam.Filter(_is_feature)
-        failures = computed | "FeatureFailures" >> beam.FlatMap(_failure_by_id)
+        failures = computed | "FeatureFailures" >> beam.Filter(_is_failure)
         exact_groups = (features
                         | "KeyByExactRange" >> beam.Map(_by_exact_key_range)
                         | "ExactRanges" >> GroupByKeyThroughDisk(spill("exact"))
@@ -563,7 +575,13 @@ class _Assignments(beam.PTransform):
                     | "Members" >> beam.FlatMap(_members_of_partition)
                     | "ComponentRanges" >> GroupByKeyThroughDisk(spill("components"))
                     | "AssignClusters" >> beam.ParDo(_AssignClusters(cfg)))
-        assignments = ({"assigned": assigned, "copies": copies}
+        assigned_files = (assigned
+                          | "KeyAssigned" >> beam.Map(_by_id_partition)
+                          | "AssignedByPartition" >> GroupByKeyThroughDisk(spill("assigned")))
+        copy_files = (copies
+                      | "KeyCopies" >> beam.Map(_by_id_partition)
+                      | "CopiesByPartition" >> GroupByKeyThroughDisk(spill("copies")))
+        assignments = ({"assigned": assigned_files, "copies": copy_files}
                        | "JoinCopies" >> beam.CoGroupByKey()
                        | "WithCopies" >> beam.FlatMap(_with_copies))
         return reps, assignments, failures
@@ -585,17 +603,31 @@ def _is_decision(id_and_assignment) -> bool:
     return assignment != singleton(doc_id)
 
 
-class DedupDecisions(beam.PTransform):
-    """Docs -> the decisions of dedup, small and keyed by document id:
+def _failure_by_partition(failure: FeatureFailure):
+    return id_partition(failure.doc_id), (failure.doc_id, failure)
 
-    - `decisions`: (id, Assignment) of every document that is a duplicate or keeps one;
-    - `failures`: (id, detail) of every document whose features raised (its dead letter);
+
+def _rep_by_partition(feature: Feature):
+    return node_partition(feature.node), feature
+
+
+def _decisions_of_partition(joined) -> dict:
+    """Id -> decision of one partition (what `apply_decision` reads)."""
+    return {doc_id: decision for values in joined["decisions"] for doc_id, decision in values}
+
+
+class DedupDecisions(beam.PTransform):
+    """Docs -> the decisions of dedup, small and spilled by id partition (`id_partition`):
+
+    - `decisions`: (partition, its spilled (id, decision) pairs): an `Assignment` for every
+      document that is a duplicate or keeps one, a `FeatureFailure` for every document whose
+      features raised (its dead letter); what `ApplyDecisions` joins to the documents;
     - `index`: one `INDEX_SCHEMA` row per kept document of this run that has words, which the
       lead writes under `index/date=<run_date>/` and probes in later runs.
 
-    Documents themselves never cross a shuffle here: only their features do.
-    `earlier_index_files`: optional PCollection of paths of `INDEX_SCHEMA` Parquet files of
-    earlier run dates (never the run being written).
+    Documents themselves never cross a shuffle here: only their features do, and no step holds
+    every decision. `earlier_index_files`: optional PCollection of paths of `INDEX_SCHEMA`
+    Parquet files of earlier run dates (never the run being written).
     """
 
     def __init__(self, cfg: Optional[DedupConfig], run_date: str, spill_folder: str,
@@ -609,28 +641,62 @@ class DedupDecisions(beam.PTransform):
     def expand(self, docs):
         reps, assignments, failures = docs | "Match" >> _Assignments(
             self._cfg, self._spill_folder, self._earlier_index_files)
-        decisions = assignments | "NotAlone" >> beam.Filter(_is_decision)
-        index = (reps
-                 | "WaitForKept" >> ThroughDisk(FileSystems.join(self._spill_folder, "reps"))
-                 | "IndexRows" >> beam.FlatMap(_index_row_if_kept,
-                                               beam.pvalue.AsDict(decisions),
-                                               self._cfg, self._run_date))
-        return {"decisions": decisions, "failures": failures, "index": index}
+        decisions = (assignments
+                     | "NotAlone" >> beam.Filter(_is_decision)
+                     | "KeyDecisions" >> beam.Map(_by_id_partition))
+        dead_letters = failures | "KeyFailures" >> beam.Map(_failure_by_partition)
+        decision_files = ((decisions, dead_letters)
+                          | "DecisionsByPartition" >> GroupByKeyThroughDisk(
+                              FileSystems.join(self._spill_folder, "decisions")))
+        rep_files = (reps
+                     | "KeyReps" >> beam.Map(_rep_by_partition)
+                     | "RepsByPartition" >> GroupByKeyThroughDisk(
+                         FileSystems.join(self._spill_folder, "reps")))
+        index = ({"decisions": decision_files, "reps": rep_files}
+                 | "JoinKept" >> beam.CoGroupByKey()
+                 | "IndexRows" >> beam.FlatMap(_index_rows_of_partition, self._cfg,
+                                               self._run_date))
+        return {"decisions": decision_files, "index": index}
+
+
+def _index_rows_of_partition(partition_and_joined, cfg, run_date):
+    _, joined = partition_and_joined
+    decisions = _decisions_of_partition(joined)
+    for reps in joined["reps"]:
+        for feature in reps:
+            yield from _index_row_if_kept(feature, decisions, cfg, run_date)
+
+
+def _record_by_partition(record):
+    return id_partition(record.id or ""), record
+
+
+def _decided_records(partition_and_joined):
+    _, joined = partition_and_joined
+    decisions = _decisions_of_partition(joined)
+    for records in joined["records"]:
+        for record in records:
+            yield apply_decision(record, decisions)
 
 
 class ApplyDecisions(beam.PTransform):
-    """`records | ApplyDecisions(decided)`: docs get their dedup fields (`apply_decision`),
-    rejections pass through. The decisions arrive as side inputs (about one small entry per
-    duplicate), so the documents are never keyed or grouped."""
+    """`records | ApplyDecisions(decided, spill_folder)`: docs get their dedup fields
+    (`apply_decision`), rejections pass through. The records wait in `spill_folder` by id
+    partition and meet their partition's decisions there: no step holds every decision, and
+    the documents are never grouped in memory."""
 
-    def __init__(self, decided: dict):
+    def __init__(self, decided: dict, spill_folder: str):
         super().__init__()
         self._decided = decided
+        self._spill_folder = spill_folder
 
     def expand(self, records):
-        return records | "Assign" >> beam.Map(
-            apply_decision, beam.pvalue.AsDict(self._decided["decisions"]),
-            beam.pvalue.AsDict(self._decided["failures"]))
+        record_files = (records
+                        | "KeyByPartition" >> beam.Map(_record_by_partition)
+                        | "RecordsByPartition" >> GroupByKeyThroughDisk(self._spill_folder))
+        return ({"decisions": self._decided["decisions"], "records": record_files}
+                | "JoinDecisions" >> beam.CoGroupByKey()
+                | "Assign" >> beam.FlatMap(_decided_records))
 
 
 class Deduplicate(beam.PTransform):
@@ -639,9 +705,8 @@ class Deduplicate(beam.PTransform):
     A document whose features raise comes out as a `Rejection` (`step_failed`) instead.
     Kept documents have `duplicate_of=None` and `cluster_id` = their own id; duplicates name
     the kept document in both fields and carry their verified similarity to it (1.0 for an
-    exact copy). The documents wait for the decisions wherever the runner keeps a
-    PCollection; the pipeline graph sends them through `transforms.spill.ThroughDisk` instead.
-    Dedup's own groupings wait in `spill_folder` (default: a new temporary folder).
+    exact copy). The documents and dedup's own groupings wait in `spill_folder` (default: a
+    new temporary folder).
     """
 
     def __init__(self, cfg: Optional[DedupConfig] = None, earlier_index_files=None,
@@ -655,7 +720,7 @@ class Deduplicate(beam.PTransform):
         spill_folder = self._spill_folder or tempfile.mkdtemp(prefix="khabar-dedup-")
         decided = docs | "Decide" >> DedupDecisions(
             self._cfg, "", spill_folder, earlier_index_files=self._earlier_index_files)
-        return docs | "Apply" >> ApplyDecisions(decided)
+        return docs | "Apply" >> ApplyDecisions(decided, FileSystems.join(spill_folder, "docs"))
 
 
 def _index_row_if_kept(feature: Feature, decisions: dict, cfg, run_date):
