@@ -38,7 +38,7 @@ class OutputConfig:
     `records_per_shard` input records beyond that), and how long a run waits for another run
     to release the output root before it gives up (exit 2)."""
     shards: int = 2
-    records_per_shard: int = 20_000
+    records_per_shard: int = 10_000
     lock_wait_seconds: float = 300.0
 
     def __post_init__(self):
@@ -107,9 +107,13 @@ class _WriteGroupDoFn(beam.DoFn):
         table = table.sort_by("id")  # stable: equal ids keep their order, as `sorted` did
         path = staged_file(self._staging_root, dataset, partition, shard)
         write_table(path, table)
+        rows = table.num_rows
+        del chunks, table
+        # Arrow's allocator keeps freed pages for reuse; a writer of many files gives them back.
+        pa.default_memory_pool().release_unused()
         self._files.inc()
-        self._rows.inc(table.num_rows)
-        yield dataset, partition, table.num_rows
+        self._rows.inc(rows)
+        yield dataset, partition, rows
 
 
 ARROW_CHUNK_ROWS = 1_024
