@@ -5,18 +5,20 @@ per-site line counts) and deduplication (the clusters). On the local runners eve
 that crosses such a barrier is held in memory until its consumer runs, so the documents
 themselves were held there, several times over. `ThroughDisk` moves them across the barrier as
 files instead: each bundle streams its records into one file of the staging folder and emits
-the file's path once; the paths cross the barrier (a `Distinct`, a grouping, so every file is
+the file's prefix once; the prefixes cross the barrier (a `Distinct`, a grouping, so every file is
 closed before it is read) and are read back one record at a time. Memory holds one record at a
-time plus a path per bundle, whatever the batch size.
+time plus a prefix per bundle, whatever the batch size.
 
 `GroupByKeyThroughDisk` does the same for a grouping: each bundle writes one file per key it
 sees, only (key, file) pairs are grouped, and each group's values are read back from its files.
 
-A file is written under a temporary name and renamed when its bundle finishes, under a name
-derived from the bundle's first record (and key): a retried bundle rewrites the same file, and a runner
-that re-executes a stage (Dask recomputes side-input upstreams) replaces it with the same
-content instead of racing a reader. Nothing is emitted from `finish_bundle`, so the shape runs
-on the Dask runner too. Records are pickled in chunks: one pickle call per chunk instead of
+A file is written under a temporary name and renamed when its bundle finishes. What a bundle
+emits is the file's *prefix*, derived from its first record (and key), because nothing may be
+emitted from `finish_bundle` (Beam's Dask runner drops it); the name adds a hash of the file's
+whole content. So a retried bundle, or a runner that re-executes a stage (Dask recomputes
+side-input upstreams), rewrites the same file with the same content instead of adding a copy,
+while two bundles that happen to start with the same record (an LSH candidate edge found in two
+bands) keep both their files: readers take every file under a prefix. Records are pickled in chunks: one pickle call per chunk instead of
 per record (band entries are dozens per document), and a bundle buffers at most
 `BUFFERED_RECORDS` records across all its files before it writes them.
 """
@@ -38,31 +40,43 @@ _PROTOCOL = pickle.HIGHEST_PROTOCOL
 BUFFERED_RECORDS = 1024
 
 
-def spill_file_name(first_record: bytes) -> str:
-    """Stable for a bundle: the same first record always names the same file."""
-    return f"spill-{xxhash.xxh3_64_hexdigest(first_record)}.pickle"
+def spill_prefix(folder: str, first_record: bytes) -> str:
+    """What a bundle emits for a file: the same first record always gives the same prefix."""
+    return FileSystems.join(folder, f"spill-{xxhash.xxh3_64_hexdigest(first_record)}")
 
 
-def read_spilled(path: str) -> Iterator:
-    """The records of one spill file, in the order they were written."""
-    with FileSystems.open(path) as handle:
-        while True:
-            try:
-                chunk = pickle.load(handle)
-            except EOFError:
-                return
-            yield from chunk
+def spill_file(prefix: str, content_hash: str) -> str:
+    return f"{prefix}-{content_hash}{SPILL_SUFFIX}"
+
+
+SPILL_SUFFIX = ".pickle"
+
+
+def read_spilled(prefix: str) -> Iterator:
+    """The records of the spill files under one prefix, file by file in name order, each in
+    the order it was written."""
+    matched = FileSystems.match([f"{prefix}-*{SPILL_SUFFIX}"])[0].metadata_list
+    for path in sorted(metadata.path for metadata in matched):
+        with FileSystems.open(path) as handle:
+            while True:
+                try:
+                    chunk = pickle.load(handle)
+                except EOFError:
+                    break
+                yield from chunk
 
 
 class _SpillFile:
-    """One spill file being written: a temporary name until `close` renames it."""
+    """One spill file being written: a temporary name until `close` renames it after its
+    prefix and content."""
 
     def __init__(self, folder: str, first_record: bytes):
-        self.path = FileSystems.join(folder, spill_file_name(first_record))
-        self._temporary = f"{self.path}.{os.getpid()}.tmp"
+        self.prefix = spill_prefix(folder, first_record)
+        self._temporary = f"{self.prefix}.{os.getpid()}.{id(self):x}.tmp"
         if "://" not in folder:
             os.makedirs(folder, exist_ok=True)
         self._handle = FileSystems.create(self._temporary)
+        self._content = xxhash.xxh3_64()
         self._chunk: list = []
 
     def add(self, record) -> None:
@@ -71,13 +85,16 @@ class _SpillFile:
 
     def flush(self) -> None:
         if self._chunk:
-            pickle.dump(self._chunk, self._handle, protocol=_PROTOCOL)
+            pickled = pickle.dumps(self._chunk, protocol=_PROTOCOL)
+            self._content.update(pickled)
+            self._handle.write(pickled)
             self._chunk = []
 
     def close(self) -> None:
         self.flush()
         self._handle.close()
-        FileSystems.rename([self._temporary], [self.path])
+        FileSystems.rename([self._temporary], [spill_file(self.prefix,
+                                                          self._content.hexdigest())])
 
 
 class _SpillRecords(beam.DoFn):
@@ -96,7 +113,7 @@ class _SpillRecords(beam.DoFn):
     def process(self, record):
         if self._file is None:
             self._file = _SpillFile(self._folder, pickle.dumps(record, protocol=_PROTOCOL))
-            yield self._file.path
+            yield self._file.prefix
         self._file.add(record)
         self._buffered += 1
         if self._buffered >= BUFFERED_RECORDS:
@@ -129,7 +146,7 @@ class _SpillGroups(beam.DoFn):
         if spill is None:
             spill = self._files[key] = _SpillFile(
                 self._folder, pickle.dumps(key_and_value, protocol=_PROTOCOL))
-            yield key, spill.path
+            yield key, spill.prefix
         spill.add(value)
         self._buffered += 1
         if self._buffered >= BUFFERED_RECORDS:
@@ -147,16 +164,16 @@ class _SpillGroups(beam.DoFn):
 @dataclass(frozen=True)
 class SpilledValues:
     """The values of one key: iterating reads its files one after the other (picklable, so
-    it may cross any runner's stage boundary as a few paths)."""
-    paths: tuple[str, ...]
+    it may cross any runner's stage boundary as a few spill prefixes)."""
+    prefixes: tuple[str, ...]
 
     def __iter__(self) -> Iterator:
-        for path in self.paths:
-            yield from read_spilled(path)
+        for prefix in self.prefixes:
+            yield from read_spilled(prefix)
 
 
-def _spilled_group(key, paths):
-    return key, SpilledValues(tuple(sorted(set(paths))))
+def _spilled_group(key, prefixes):
+    return key, SpilledValues(tuple(sorted(set(prefixes))))
 
 
 class ThroughDisk(beam.PTransform):
