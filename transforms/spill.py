@@ -18,9 +18,11 @@ emitted from `finish_bundle` (Beam's Dask runner drops it); the name adds a hash
 whole content. So a retried bundle, or a runner that re-executes a stage (Dask recomputes
 side-input upstreams), rewrites the same file with the same content instead of adding a copy,
 while two bundles that happen to start with the same record (an LSH candidate edge found in two
-bands) keep both their files: readers take every file under a prefix. Records are pickled in chunks: one pickle call per chunk instead of
-per record (band entries are dozens per document), and a bundle buffers at most
-`BUFFERED_RECORDS` records across all its files before it writes them.
+bands) keep both their files: readers take every file under a prefix.
+
+Records are pickled in chunks, one pickle call per chunk instead of per record (band entries
+are dozens per document); a bundle buffers at most `BUFFERED_RECORDS` records across all its
+files before it writes them.
 """
 from __future__ import annotations
 
