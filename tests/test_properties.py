@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from pipeline.config import load_config
 from transforms.boilerplate import load_boilerplate, strip_step
 from transforms.decode import decode_step
-from transforms.folding import fold, fold_key
+from transforms.folding import fold, fold_key, fold_words
 from transforms.ids import resolve_duplicate_ids
 from transforms.langid import _WORD_RUNS, _word_runs, identify_step, load_langid
 from transforms.limits import check_limits
@@ -133,6 +133,7 @@ def test_fold_is_idempotent_and_leaves_no_marks(text):
     assert not FOLDED_AWAY.search(folded)
     assert folded == folded.strip() and "  " not in folded
     assert fold_key(text) == folded.replace(" ", "") and " " not in fold_key(text)
+    assert fold_words(text) == folded.split()
 
 
 @pytest.fixture(scope="module")

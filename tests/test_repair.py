@@ -9,8 +9,8 @@ from hypothesis import given, settings, strategies as st
 from transforms.charmodel import load_model
 from transforms.model import Doc
 from transforms.repair import (_BADNESS_CHARS, RepairConfig, _may_be_bad, is_visual_order,
-                               looks_persian, redecode_utf8, legacy_codepages, repair_step, repair_text, split_allah_marks,
-                               to_logical_order)
+                               looks_persian, redecode_utf8, legacy_codepages, repair_step,
+                               repair_text, split_allah_marks, to_logical_order)
 
 CFG = RepairConfig()
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"

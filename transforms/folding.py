@@ -31,6 +31,9 @@ _MARKS = regex.compile(r"\p{M}+")
 # Digits other than ASCII ones (those fold to themselves, so they need no Python callback).
 _DIGITS = regex.compile(r"[^\P{Nd}0-9]")
 _NON_WORD = regex.compile(r"[^\p{L}\p{Nd}]+")
+# `_NON_WORD` but for the space and the newline, at which `str.split` cuts anyway: most of a
+# text's non-word runs are a lone space, and a substitution for each was most of `fold`'s cost.
+_NON_WORD_NOR_SPACE = regex.compile(r"[^\p{L}\p{Nd} \n]+")
 
 
 def replace_chars(text: str, pairs: tuple[tuple[str, str], ...]) -> str:
@@ -66,6 +69,17 @@ def fold(text: str) -> str:
     if not text:
         return ""
     return _NON_WORD.sub(" ", _fold_chars(text)).strip()
+
+
+def fold_words(text: str) -> list[str]:
+    """`fold(text).split()`, without building `fold`'s single-spaced text: what is left after
+    the substitution is letters, digits and whitespace, so `str.split` yields the same runs of
+    letters and digits.
+
+    >>> fold_words("كِتَابٌ،  مـــی‌شود ١٢.")
+    ['کتاب', 'میشود', '12']
+    """
+    return _NON_WORD_NOR_SPACE.sub(" ", _fold_chars(text)).split()
 
 
 def fold_key(text: str) -> str:

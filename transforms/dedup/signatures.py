@@ -40,18 +40,20 @@ def signature(hashes: np.ndarray, template: MinHash) -> LeanMinHash:
     a, b = template.permutations
     values = template.hashvalues
     if hashes.size:
-        mixed = _fmix64(np.asarray(hashes, dtype=np.uint64)).reshape(-1, 1)
-        permuted = mixed * a  # one (hashes x num_perm) buffer, updated in place
-        permuted += b
-        values = np.minimum(values, permuted.min(axis=0))
+        mixed = _fmix64(np.asarray(hashes, dtype=np.uint64))
+        # One (num_perm x hashes) buffer, updated in place: each permutation's minimum is then
+        # a reduction along contiguous memory.
+        permuted = np.multiply.outer(a, mixed)
+        permuted += b[:, np.newaxis]
+        values = np.minimum(values, permuted.min(axis=1))
     return LeanMinHash(seed=template.seed, hashvalues=values, scheme=SCHEME)
 
 
 def band_hashes(hashvalues: np.ndarray, bands: int, rows: int) -> list[int]:
     """One 64-bit key per band: documents sharing any band key are LSH candidates."""
-    values = np.ascontiguousarray(hashvalues, dtype="<u8")
-    return [xxhash.xxh3_64_intdigest(values[band * rows:(band + 1) * rows].tobytes(),
-                                     _BAND_SEED + band)
+    packed = np.ascontiguousarray(hashvalues, dtype="<u8").tobytes()
+    width = rows * 8  # bytes per band
+    return [xxhash.xxh3_64_intdigest(packed[band * width:(band + 1) * width], _BAND_SEED + band)
             for band in range(bands)]
 
 
