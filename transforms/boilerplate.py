@@ -45,7 +45,7 @@ from transforms.boilerplate_shape import (MATCH_LETTER_FOLDS, MATCH_ONLY_FOLDS, 
                                          may_be_boilerplate, related_heading, shape_reason,
                                          tokens_of)
 from transforms.folding import (fold, fold_key, fold_letters, fold_words, key_of_letters,
-                                replace_chars)
+                                replace_chars, single_spaced, split_count)
 from transforms.model import Doc, Reject, RemovedLine
 
 PATTERNS_PATH = Path(__file__).resolve().parents[1] / "configs" / "boilerplate.yaml"
@@ -109,7 +109,7 @@ def _collapse_spaces(text: str) -> str:
     `str.strip` only (not to regex `\s`), is there."""
     if _has_python_only_space(text):
         return _SPACES.sub(" ", text).strip()
-    return " ".join(text.split())
+    return text if single_spaced(text) else " ".join(text.split())
 
 
 def _trim(text: str) -> str:
@@ -182,14 +182,15 @@ def word_count(line: str) -> int:
     """Words, counting ZWNJ-joined parts apart ("سبک‌دست:برای‌اجاره" is several words).
 
     Without a Python-only space or a ZWNJ at an end, `str.split` cuts at the space/ZWNJ runs of
-    `_WORD_SPLIT` several times faster; colons between letters are counted apart.
+    `_WORD_SPLIT` several times faster (`split_count` counts its cuts without making them);
+    colons between letters are counted apart.
     """
     text = line.strip()
     if not text:
         return 0
     if not _str_split_counts(text):
         return len(_WORD_SPLIT.split(text))
-    return len(text.replace("\u200c", " ").split()) + _letter_colons(text)
+    return split_count(text.replace("\u200c", " ")) + _letter_colons(text)
 
 
 def _str_split_counts(text: str) -> bool:
@@ -203,12 +204,12 @@ def _letter_colons(text: str) -> int:
 
 
 def has_words(line: str, least: int) -> bool:
-    """`word_count(line) >= least`, splitting off only the first `least` words of a paragraph
-    (the threshold tests of lines nobody needs the count of)."""
+    """`word_count(line) >= least`, counting the colons only when the words fall short (the
+    threshold tests of lines nobody needs the count of)."""
     text = line.strip()
     if not text or not _str_split_counts(text):
         return word_count(text) >= least
-    words = len(text.replace("\u200c", " ").split(maxsplit=least))  # min(count, least + 1)
+    words = split_count(text.replace("\u200c", " "))
     return words >= least or words + _letter_colons(text) >= least
 
 

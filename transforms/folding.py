@@ -93,4 +93,23 @@ def fold_key(text: str) -> str:
 
 def key_of_letters(letters: str) -> str:
     """`fold_key` of the text whose `fold_letters` is `letters`, for callers that have it."""
-    return _NON_WORD.sub("", "".join(letters.casefold().split()))
+    folded = letters.casefold()
+    # printable: no whitespace but the space (see `single_spaced`)
+    spaceless = folded.replace(" ", "") if folded.isprintable() else "".join(folded.split())
+    return _NON_WORD.sub("", spaceless)
+
+
+def single_spaced(text: str) -> bool:
+    """Whether `text`'s whitespace is single spaces between other characters, so that
+    `str.split` cuts it at each space: `str.isprintable` is False for every whitespace
+    character but the space. News lines are, once normalized; scanning them is several times
+    cheaper than splitting them."""
+    return text.isprintable() and "  " not in text and not text.startswith(" ") \
+        and not text.endswith(" ")
+
+
+def split_count(text: str) -> int:
+    """`len(text.split())` without building the list of words."""
+    if not text:
+        return 0
+    return text.count(" ") + 1 if single_spaced(text) else len(text.split())
