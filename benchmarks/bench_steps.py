@@ -91,8 +91,9 @@ def _run_worker(mode: str, code: Path, files: list[Path], docs: int, out: Path |
     command = [sys.executable, __file__, "--worker", mode, "--code", str(code), "--docs", str(docs)]
     if out is not None:
         command += ["--out", str(out)]
-    done = subprocess.run(command + [str(path) for path in files], check=True,
-                          capture_output=True, text=True)
+    done = subprocess.run(command + [str(path) for path in files], capture_output=True, text=True)
+    if done.returncode:
+        raise RuntimeError(f"{mode} of {code} failed:\n{done.stderr[-3000:]}")
     return done.stdout
 
 
