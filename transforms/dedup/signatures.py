@@ -40,12 +40,10 @@ def signature(hashes: np.ndarray, template: MinHash) -> LeanMinHash:
     a, b = template.permutations
     values = template.hashvalues
     if hashes.size:
-        mixed = _fmix64(np.asarray(hashes, dtype=np.uint64))
-        # One (num_perm x hashes) buffer, updated in place: each permutation's minimum is then
-        # a reduction along contiguous memory.
-        permuted = np.multiply.outer(a, mixed)
-        permuted += b[:, np.newaxis]
-        values = np.minimum(values, permuted.min(axis=1))
+        mixed = _fmix64(np.asarray(hashes, dtype=np.uint64)).reshape(-1, 1)
+        permuted = mixed * a  # one (hashes x num_perm) buffer, updated in place
+        permuted += b
+        values = np.minimum(values, permuted.min(axis=0))
     return LeanMinHash(seed=template.seed, hashvalues=values, scheme=SCHEME)
 
 
