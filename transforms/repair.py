@@ -113,7 +113,13 @@ _BADNESS_CHARS = re.compile("[%s]" % "".join(sorted(
 def _may_be_bad(line: str) -> bool:
     """False when `ftfy.badness.is_bad(line)` is sure to be False, cheaply."""
     present = frozenset(_BADNESS_CHARS.findall(line))
-    return any(all(not chars.isdisjoint(present) for chars in needs) for needs in _BADNESS_NEEDS)
+    for needs in _BADNESS_NEEDS:
+        for chars in needs:
+            if chars.isdisjoint(present):
+                break
+        else:
+            return True
+    return False
 
 
 def lead_byte_share(line: str) -> float:
