@@ -14,6 +14,10 @@ Each version runs in its own subprocess with its checkout first on `sys.path` (t
 - `steps`: `step_costs` over `--time-docs` bench records, the two versions alternating for
   `--rounds` rounds (the machine is shared: interleaving spreads its noise over both); the
   median ms/record per step and the chain's docs/s, as reference / this checkout.
+- `langid_prefix` (`--langid-chars 300,200`): an output-changing saving measured, not taken:
+  `langid.model_chars` below the default 500 (fastText's cost grows with the characters it
+  reads), on this checkout: ms/doc of language ID and how many documents of the shared corpora
+  and the bench sample change language or confidence.
 """
 from __future__ import annotations
 
@@ -25,6 +29,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -67,6 +72,50 @@ def chain_outputs(files: list[Path], limit: int) -> list:
         exact, hashes = fingerprint(doc.text, cfg.shingle_size)
         features.append((doc.id, exact, hashes, signature(hashes, template).hashvalues))
     return [_plain(item) for item in outputs + features]
+
+
+def langid_prefix_trade(files: list[Path], limit: int, sizes: list[int]) -> dict:
+    """ms/doc of `identify_step` and the documents whose `lang` / `lang_confidence` change
+    when the identifier reads `sizes` characters instead of the configured number, over the
+    first `limit` records of `files` as they reach language ID."""
+    from pipeline.config import load_config
+    from transforms.decode import decode_step
+    from transforms.langid import identify_step, load_langid
+    from transforms.limits import check_limits
+    from transforms.model import Doc, Reject
+    from transforms.normalize import basic_normalize_step
+    from transforms.read import iter_jsonl
+    from transforms.repair import build_repairer, repair_step
+
+    config = load_config(None, [])
+    docs: list = []
+    for path in files:
+        with open(path, "rb") as stream:
+            docs += [record for record in iter_jsonl(str(path), stream, config.read)
+                     if isinstance(record, Doc)]
+    docs = docs[:limit]
+    for step, arg in ((decode_step, config.repair), (repair_step, build_repairer(config.repair)),
+                      (basic_normalize_step, config.normalize), (check_limits, config.limits)):
+        kept = []
+        for doc in docs:
+            try:
+                kept.append(step(doc, arg))
+            except Reject:
+                pass
+        docs = kept
+    default = load_langid(config.langid)
+    found, cost = {}, {}
+    for chars in (default.cfg.model_chars, *sizes):
+        state = default._replace(cfg=dataclasses.replace(default.cfg, model_chars=chars))
+        started = time.process_time()
+        found[chars] = [identify_step(doc, state) for doc in docs]
+        cost[chars] = round(1000 * (time.process_time() - started) / len(docs), 3)
+    base = found[default.cfg.model_chars]
+    return {"documents": len(docs), "ms_per_doc": cost, "changed": {
+        chars: {"lang": sum(a.lang != b.lang for a, b in zip(base, found[chars])),
+                "lang_confidence": sum(a.lang_confidence != b.lang_confidence
+                                       for a, b in zip(base, found[chars]))}
+        for chars in sizes}}
 
 
 def _worker(args) -> None:
@@ -141,8 +190,10 @@ def main() -> None:
                         default=REPO.parent / "scale-data" / "corpus-30000-seed8")
     parser.add_argument("--check-docs", type=int, default=6_000)
     parser.add_argument("--time-docs", type=int, default=3_000)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=3, help="0: no timing")
     parser.add_argument("--skip-outputs", action="store_true")
+    parser.add_argument("--langid-chars", default="",
+                        help="comma-separated model_chars to weigh against the default")
     parser.add_argument("--worker", choices=("outputs", "steps"), help=argparse.SUPPRESS)
     parser.add_argument("--code", help=argparse.SUPPRESS)
     parser.add_argument("--docs", type=int, help=argparse.SUPPRESS)
@@ -157,24 +208,33 @@ def main() -> None:
     bench_files = sorted(args.bench_corpus.glob("part-*.jsonl"))
     if not bench_files:
         parser.error(f"no part-*.jsonl under {args.bench_corpus} (build_bench_corpus.py)")
+    groups = [("bench", bench_files, args.check_docs)]
+    if SHARED_CORPORA.exists():
+        groups.insert(0, ("shared", sorted(SHARED_CORPORA.glob("*.jsonl")), 10**9))
     result = {}
     if not args.skip_outputs:
-        groups = [("bench", bench_files, args.check_docs)]
-        if SHARED_CORPORA.exists():
-            groups.insert(0, ("shared", sorted(SHARED_CORPORA.glob("*.jsonl")), 10**9))
         result["outputs"] = {name: compare_outputs(args.reference, files, docs)
                              for name, files, docs in groups}
         for name, check in result["outputs"].items():
             print(f"outputs {name}: {check['outputs']} compared ({check['Doc']} docs, "
                   f"{check['Rejection']} read rejections, {check['rejected_by_steps']} step "
                   f"rejections), {check['differing']} differ, same length: {check['same_length']}")
-    result["steps"] = compare_steps(args.reference, bench_files, args.time_docs, args.rounds)
-    print(f"{'step':<22}{'reference ms':>14}{'this ms':>10}{'ratio':>8}")
-    for step, row in result["steps"]["steps"].items():
-        print(f"{step:<22}{row['reference_ms']:>14.3f}{row['this_ms']:>10.3f}{row['ratio']:>8.2f}")
-    chain = result["steps"]["chain_docs_per_s"]
-    print(f"chain docs/s: reference {chain['reference']}, this {chain['this']} "
-          f"(x{result['steps']['chain_ratio']})")
+    if args.langid_chars:
+        sys.path.insert(0, str(REPO))  # this checkout's steps, whichever one is installed
+        sizes = [int(size) for size in args.langid_chars.split(",")]
+        result["langid_prefix"] = {name: langid_prefix_trade(files, docs, sizes)
+                                   for name, files, docs in groups}
+        for name, trade in result["langid_prefix"].items():
+            print(f"langid_prefix {name}: {trade}")
+    if args.rounds:
+        result["steps"] = compare_steps(args.reference, bench_files, args.time_docs, args.rounds)
+        print(f"{'step':<22}{'reference ms':>14}{'this ms':>10}{'ratio':>8}")
+        for step, row in result["steps"]["steps"].items():
+            print(f"{step:<22}{row['reference_ms']:>14.3f}{row['this_ms']:>10.3f}"
+                  f"{row['ratio']:>8.2f}")
+        chain = result["steps"]["chain_docs_per_s"]
+        print(f"chain docs/s: reference {chain['reference']}, this {chain['this']} "
+              f"(x{result['steps']['chain_ratio']})")
     RESULTS.write_text(json.dumps(result, indent=1, default=repr) + "\n")
 
 
