@@ -73,8 +73,13 @@ def linked_inputs(files: list[Path], folder: Path) -> Path:
 
 # ---------------------------------------------------------------- pure steps
 
-def step_costs(files: list[Path], limit: int) -> dict:
-    """Seconds per step over the first `limit` records, every step a plain function call."""
+def step_costs(files: list[Path], limit: int, outputs: list | None = None) -> dict:
+    """Seconds per step over the first `limit` records, every step a plain function call.
+
+    With `outputs` (a list), each record's end is appended to it: the `Rejection` of a record
+    the reader refused, `(step, Reject)` of a document a step rejected, and last the documents
+    left after boilerplate stripping, then the local dedup assignments (for
+    `bench_steps.py`'s comparison of two versions' outputs)."""
     from pipeline.config import load_config
     from transforms.boilerplate import load_boilerplate, strip_step
     from transforms.boilerplate_beam import _is_common, site_line_keys, title_hashes
@@ -87,6 +92,7 @@ def step_costs(files: list[Path], limit: int) -> dict:
     from transforms.normalize import basic_normalize_step, normalize_step
     from transforms.read import iter_jsonl
     from transforms.repair import build_repairer, repair_step
+    from transforms.zwnj import load_lexicon
 
     config = load_config(None, [])
     seconds: dict[str, float] = defaultdict(float)
@@ -100,13 +106,19 @@ def step_costs(files: list[Path], limit: int) -> dict:
             for record in iter_jsonl(str(path), stream, config.read):
                 if isinstance(record, Doc) and len(docs) < limit:
                     docs.append(record)
+                elif outputs is not None and len(docs) < limit:
+                    outputs.append(record)
         if len(docs) >= limit:
             break
     seconds["read"] = time_now() - started
 
+    # What a worker builds once (the ZWNJ lexicon on its first Persian text): not per record.
+    started = time_now()
     repairer = build_repairer(config.repair)
     langid = load_langid(config.langid)
     boilerplate = load_boilerplate(config.boilerplate)
+    load_lexicon()
+    setup_seconds = time_now() - started
     chain = (("decode", decode_step, config.repair), ("repair", repair_step, repairer),
              ("normalize_basic", basic_normalize_step, config.normalize),
              ("limits", check_limits, config.limits), ("langid", identify_step, langid),
@@ -117,8 +129,9 @@ def step_costs(files: list[Path], limit: int) -> dict:
         for doc in docs:
             try:
                 kept.append(step(doc, arg))
-            except Reject:
-                pass
+            except Reject as rejected:
+                if outputs is not None:
+                    outputs.append((name, rejected))
         seconds[name] = time_now() - started
         docs = kept
 
@@ -144,14 +157,18 @@ def step_costs(files: list[Path], limit: int) -> dict:
     for doc in docs:
         try:
             kept.append(strip_step(doc, boilerplate, common, titles))
-        except Reject:
-            pass
+        except Reject as rejected:
+            if outputs is not None:
+                outputs.append(("boilerplate_strip", rejected))
     seconds["boilerplate_strip"] = time_now() - started
     docs = kept
 
     started = time_now()
-    deduplicate_local(docs, config.dedup)
+    assignments = deduplicate_local(docs, config.dedup)
     seconds["dedup_local"] = time_now() - started
+    if outputs is not None:
+        outputs.extend(docs)
+        outputs.append(assignments)
 
     records = limit
     total = sum(seconds.values())
@@ -160,6 +177,7 @@ def step_costs(files: list[Path], limit: int) -> dict:
         "ms_per_record": {name: round(1000 * s / records, 3) for name, s in seconds.items()},
         "chain_seconds": round(total, 2),
         "chain_docs_per_s": round(records / total, 1),
+        "setup_seconds": round(setup_seconds, 2),
     }
 
 

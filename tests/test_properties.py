@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from pipeline.config import load_config
 from transforms.boilerplate import load_boilerplate, strip_step
 from transforms.decode import decode_step
-from transforms.folding import fold, fold_key
+from transforms.folding import fold, fold_key, fold_words, split_count
 from transforms.ids import resolve_duplicate_ids
 from transforms.langid import _WORD_RUNS, _word_runs, identify_step, load_langid
 from transforms.limits import check_limits
@@ -125,6 +125,19 @@ def test_langid_word_runs_are_the_regex_runs(text):
     assert collections.Counter(_word_runs(text)) == collections.Counter(_WORD_RUNS.findall(text))
 
 
+def test_the_space_is_the_only_printable_whitespace():
+    """What `single_spaced` rests on, for this Python's Unicode data."""
+    assert [char for char in map(chr, range(0x110000)) if char.isspace() and char.isprintable()] \
+        == [" "]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.one_of(ARABIC_TEXT, st.text(alphabet=" \u200c\t\u00a0ab", max_size=20),
+                 st.text(max_size=80)))
+def test_split_count_counts_what_split_cuts(text):
+    assert split_count(text) == len(text.split())
+
+
 @settings(max_examples=400, deadline=None)
 @given(st.one_of(ARABIC_SCRIPT, st.text(max_size=80)))
 def test_fold_is_idempotent_and_leaves_no_marks(text):
@@ -133,6 +146,7 @@ def test_fold_is_idempotent_and_leaves_no_marks(text):
     assert not FOLDED_AWAY.search(folded)
     assert folded == folded.strip() and "  " not in folded
     assert fold_key(text) == folded.replace(" ", "") and " " not in fold_key(text)
+    assert fold_words(text) == folded.split()
 
 
 @pytest.fixture(scope="module")

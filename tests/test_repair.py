@@ -3,13 +3,14 @@ import json
 from pathlib import Path
 
 import pytest
+from ftfy.badness import is_bad
 from hypothesis import given, settings, strategies as st
 
 from transforms.charmodel import load_model
 from transforms.model import Doc
-from transforms.repair import (RepairConfig, is_visual_order, looks_persian, redecode_utf8,
-                               legacy_codepages, repair_step, repair_text, split_allah_marks,
-                               to_logical_order)
+from transforms.repair import (_BADNESS_CHARS, RepairConfig, _may_be_bad, is_visual_order,
+                               looks_persian, redecode_utf8, legacy_codepages, repair_step,
+                               repair_text, split_allah_marks, to_logical_order)
 
 CFG = RepairConfig()
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
@@ -232,3 +233,19 @@ def test_lam_alef_mark_goes_on_lam_after_a_vocalised_word():
     plain = "ﺩﻭﻧﻪ ﻼَ"
     assert unicodedata.normalize("NFC", map_presentation_forms(vocalised, False)).endswith("لَا")
     assert unicodedata.normalize("NFC", map_presentation_forms(plain, False)).endswith("لاَ")
+
+
+# Characters ftfy's badness rules are made of, the characters news lines hold, and ASCII.
+_BADNESS_ALPHABET = "".join(sorted(set(_BADNESS_CHARS.pattern) - set("[]\\"))) + \
+    "abcXYZ .,!?-" + ARABIC[:12] + "«»–\u00a0"
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.text(alphabet=_BADNESS_ALPHABET, max_size=8))
+def test_badness_screen_rules_out_only_lines_ftfy_finds_clean(line):
+    assert _may_be_bad(line) or not is_bad(line)
+
+
+def test_badness_screen_rules_out_guillemets_and_spaces_and_keeps_mojibake():
+    assert not _may_be_bad("«قال»\u00a0– اليوم")
+    assert _may_be_bad("Ø§Ù„Ø±ÙŠØ§Ø¶") and is_bad("Ø§Ù„Ø±ÙŠØ§Ø¶")

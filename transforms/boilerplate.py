@@ -30,9 +30,10 @@ import re
 import statistics
 import warnings
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from re import _parser as re_parser
+from types import MappingProxyType
 from typing import Mapping, Optional
 
 import regex
@@ -43,7 +44,8 @@ from transforms.boilerplate_shape import (MATCH_LETTER_FOLDS, MATCH_ONLY_FOLDS, 
                                          Vocabulary, dateline_prefix, last_mark, load_vocabulary,
                                          may_be_boilerplate, related_heading, shape_reason,
                                          tokens_of)
-from transforms.folding import fold, fold_key, fold_letters, key_of_letters, replace_chars
+from transforms.folding import (fold, fold_key, fold_letters, fold_words, key_of_letters,
+                                replace_chars, single_spaced, split_count)
 from transforms.model import Doc, Reject, RemovedLine
 
 PATTERNS_PATH = Path(__file__).resolve().parents[1] / "configs" / "boilerplate.yaml"
@@ -107,7 +109,7 @@ def _collapse_spaces(text: str) -> str:
     `str.strip` only (not to regex `\s`), is there."""
     if _has_python_only_space(text):
         return _SPACES.sub(" ", text).strip()
-    return " ".join(text.split())
+    return text if single_spaced(text) else " ".join(text.split())
 
 
 def _trim(text: str) -> str:
@@ -180,14 +182,15 @@ def word_count(line: str) -> int:
     """Words, counting ZWNJ-joined parts apart ("سبک‌دست:برای‌اجاره" is several words).
 
     Without a Python-only space or a ZWNJ at an end, `str.split` cuts at the space/ZWNJ runs of
-    `_WORD_SPLIT` several times faster; colons between letters are counted apart.
+    `_WORD_SPLIT` several times faster (`split_count` counts its cuts without making them);
+    colons between letters are counted apart.
     """
     text = line.strip()
     if not text:
         return 0
     if not _str_split_counts(text):
         return len(_WORD_SPLIT.split(text))
-    return len(text.replace("\u200c", " ").split()) + _letter_colons(text)
+    return split_count(text.replace("\u200c", " ")) + _letter_colons(text)
 
 
 def _str_split_counts(text: str) -> bool:
@@ -201,12 +204,12 @@ def _letter_colons(text: str) -> int:
 
 
 def has_words(line: str, least: int) -> bool:
-    """`word_count(line) >= least`, splitting off only the first `least` words of a paragraph
-    (the threshold tests of lines nobody needs the count of)."""
+    """`word_count(line) >= least`, counting the colons only when the words fall short (the
+    threshold tests of lines nobody needs the count of)."""
     text = line.strip()
     if not text or not _str_split_counts(text):
         return word_count(text) >= least
-    words = len(text.replace("\u200c", " ").split(maxsplit=least))  # min(count, least + 1)
+    words = split_count(text.replace("\u200c", " "))
     return words >= least or words + _letter_colons(text) >= least
 
 
@@ -247,18 +250,36 @@ class LineKind:
     """One boilerplate kind from the YAML: where it may occur, how long it may be, its regexes.
 
     `screens[i]` holds strings one of which every match of `patterns[i]` contains (empty: no
-    screen, see `literal_screen`); a line holding none of them is not tried against it."""
+    screen, see `literal_screen`); a line holding none of them is not tried against it.
+    `any_screen` is all the screens' strings: a line holding none of those (most lines, for a
+    kind like `promo` that screens most of its patterns) is tried against the `unscreened`
+    patterns alone."""
     name: str
     reason: str
     where: str
     max_words: int
     patterns: tuple[regex.Pattern, ...]
     screens: tuple[tuple[str, ...], ...]
+    any_screen: tuple[str, ...] = field(init=False, repr=False, compare=False)
+    unscreened: tuple[regex.Pattern, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self):
+        # A frozen dataclass sets its derived fields through object.__setattr__.
+        object.__setattr__(self, "any_screen", tuple(dict.fromkeys(
+            text for screen in self.screens for text in screen)))
+        object.__setattr__(self, "unscreened", tuple(
+            pattern for pattern, screen in zip(self.patterns, self.screens) if not screen))
 
     def matches(self, form: str, words: int) -> Optional[regex.Match]:
         """The first pattern matching the whole `form` (a `match_form`, whose `word_count` is
         `words`)."""
         if words > self.max_words:
+            return None
+        if self.any_screen and not _contains_any(form, self.any_screen):
+            for pattern in self.unscreened:
+                found = pattern.fullmatch(form)
+                if found:
+                    return found
             return None
         for pattern, screen in zip(self.patterns, self.screens):
             if screen and not _contains_any(form, screen):
@@ -358,16 +379,35 @@ def literal_screen(pattern: str) -> tuple[str, ...]:
 
 @dataclass(frozen=True)
 class BoilerplateState:
-    """Everything the step needs, built once per worker by `load_boilerplate`."""
+    """Everything the step needs, built once per worker by `load_boilerplate`.
+
+    `kinds_by_words[where][n]`: the kinds of `where` whose `max_words` admits a line of n words,
+    in order (most lines are paragraphs longer than every kind's limit)."""
     cfg: BoilerplateConfig
     kinds: tuple[LineKind, ...]
     site_name_words: frozenset[str]
     share_bar_words: frozenset[str]
     date_words: frozenset[str]
     vocab: Vocabulary
+    kinds_by_words: Mapping[str, tuple[tuple[LineKind, ...], ...]] = field(
+        init=False, repr=False, compare=False)
+
+    def __post_init__(self):
+        tables = {}
+        for where in WHERE_VALUES:
+            kinds = self.kinds_for(where)
+            longest = max((kind.max_words for kind in kinds), default=-1)
+            tables[where] = tuple(tuple(kind for kind in kinds if words <= kind.max_words)
+                                  for words in range(longest + 1))
+        object.__setattr__(self, "kinds_by_words", MappingProxyType(tables))
 
     def kinds_for(self, where: str) -> tuple[LineKind, ...]:
         return tuple(kind for kind in self.kinds if kind.where == where)
+
+    def kinds_within(self, where: str, words: int) -> tuple[LineKind, ...]:
+        """The kinds of `where` a line of `words` words may be."""
+        table = self.kinds_by_words[where]
+        return table[words] if words < len(table) else ()
 
 
 def _fold_pattern(pattern: str) -> str:
@@ -520,7 +560,7 @@ _PROMPT_REASONS = frozenset({"share_prompt", "comment_prompt", "follow_prompt", 
 
 
 def _content_words(line: str) -> set[str]:
-    return {w for w in fold(line).split() if len(w) > _STOP_LEN}
+    return {w for w in fold_words(line) if len(w) > _STOP_LEN}
 
 
 def _body_overlap(line: str, body_words: Counter) -> float:
@@ -751,7 +791,10 @@ def _site_label(line: str) -> str:
 
 def _match_kind(form: str, words: int, kinds: tuple[LineKind, ...]) -> Optional[LineKind]:
     """The first of `kinds` matching `form` (whose `word_count` is `words`)."""
-    return next((kind for kind in kinds if kind.matches(form, words)), None)
+    for kind in kinds:
+        if kind.matches(form, words):
+            return kind
+    return None
 
 
 def classify_lines(lines: list[str], lang: str, state: BoilerplateState,
@@ -779,7 +822,6 @@ def classify_lines(lines: list[str], lang: str, state: BoilerplateState,
     credited = site_name = None
     title_index: Optional[int] = None
     title_key = fold_key(title) if has_title and title else None
-    head_kinds, anywhere_kinds, tail_kinds = (state.kinds_for(w) for w in ("head", "anywhere", "tail"))
     # Lines some shape rule may take; their tokens and vocabulary marks are found once.
     shapeable = [may_be_boilerplate(line, count) for line, count in zip(lines, form_words)]
     token_marks: dict[int, tuple[list[str], list[int]]] = {}
@@ -810,7 +852,7 @@ def classify_lines(lines: list[str], lang: str, state: BoilerplateState,
 
     def take_anywhere(i: int) -> bool:
         nonlocal credited
-        kind = _match_kind(forms[i], form_words[i], anywhere_kinds)
+        kind = _match_kind(forms[i], form_words[i], state.kinds_within("anywhere", form_words[i]))
         if kind is not None:
             reasons[i] = kind.reason
             if kind.reason == "source_credit" and credited is None:
@@ -826,7 +868,7 @@ def classify_lines(lines: list[str], lang: str, state: BoilerplateState,
         return False
 
     def head_reason(i: int, before_title: bool = False) -> Optional[str]:
-        for kind in head_kinds:
+        for kind in state.kinds_within("head", form_words[i]):
             if (before_title or kind.reason != "site_name") and kind.matches(
                     forms[i], form_words[i]):
                 return kind.reason
@@ -913,7 +955,7 @@ def classify_lines(lines: list[str], lang: str, state: BoilerplateState,
     for i in range(last_paragraph + 1, len(lines)):
         if i in reasons or i == title_index:
             continue
-        kind = _match_kind(forms[i], form_words[i], tail_kinds)
+        kind = _match_kind(forms[i], form_words[i], state.kinds_within("tail", form_words[i]))
         reason = kind.reason if kind is not None else shape(i, "tail")
         if reason is not None:
             reasons[i] = reason

@@ -21,7 +21,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple, Optional
+from typing import Mapping, NamedTuple, Optional
 
 import regex
 
@@ -72,23 +72,23 @@ class Vocabulary:
     """Every listed term in all its written forms, with the categories it belongs to.
 
     `entries` maps a folded form (several words joined by one space) to category bits;
-    `first_words` holds the first words of the several-word forms, so a line's tokens are
-    looked up one dict probe each unless a longer term may start there."""
+    `term_sizes` maps the first word of each several-word form to the sizes in words of the
+    forms it starts, longest first, so a line's tokens are looked up one dict probe each unless
+    a longer term may start there, and then only at the sizes of such terms."""
     entries: dict[str, int]
-    first_words: frozenset[str]
-    longest: int
+    term_sizes: Mapping[str, tuple[int, ...]]
 
     def marks(self, tokens: list[str]) -> list[int]:
         """Category bits of each token: of the longest term covering it, and of itself."""
         entries = self.entries
-        if self.first_words.isdisjoint(tokens):  # most lines: one probe per token
+        if self.term_sizes.keys().isdisjoint(tokens):  # most lines: one probe per token
             return [entries.get(token, 0) for token in tokens]
         marks = [0] * len(tokens)
         index = 0
         while index < len(tokens):
             size = 1
-            if tokens[index] in self.first_words:
-                for longer in range(min(self.longest, len(tokens) - index), 1, -1):
+            for longer in self.term_sizes.get(tokens[index], ()):
+                if index + longer <= len(tokens):
                     bits = self.entries.get(" ".join(tokens[index:index + longer]))
                     if bits:
                         for at in range(index, index + longer):
@@ -119,9 +119,12 @@ def load_vocabulary(folder: Optional[str] = None) -> Vocabulary:
                 term = fold_term(raw.split("#", 1)[0])
                 for form in _forms_of(term, category in _CLITIC_CATEGORIES) if term else ():
                     entries[form] = entries.get(form, 0) | BIT[category]
-    several = [form.split() for form in entries if " " in form]
-    return Vocabulary(entries=entries, first_words=frozenset(words[0] for words in several),
-                      longest=max((len(words) for words in several), default=1))
+    sizes: dict[str, set[int]] = {}
+    for words in (form.split() for form in entries if " " in form):
+        if len(words) >= 2:
+            sizes.setdefault(words[0], set()).add(len(words))
+    return Vocabulary(entries=entries, term_sizes={
+        first: tuple(sorted(found, reverse=True)) for first, found in sizes.items()})
 
 
 # --- shape ------------------------------------------------------------------------------------

@@ -16,14 +16,16 @@ is kept only when the character-bigram model says the line now looks like real t
 from __future__ import annotations
 
 import functools
+import re
 import unicodedata
 from collections.abc import Container
 from dataclasses import dataclass
+from re import _parser as re_parser
 
 import ftfy
 import ftfy.fixes
 import regex
-from ftfy.badness import is_bad
+from ftfy.badness import BADNESS_RE, is_bad
 
 from transforms.charmodel import CharBigramModel, load_model
 from transforms.decode import remove_decode_debris
@@ -60,14 +62,64 @@ LEAD_BYTE_LETTERS = "طظعغ"
 # becomes one of them plus one more character), ~0.1 in clean text (ط/ظ alone: <= 0.11 of
 # Arabic-block letters in clean lines, >= 0.47 in cp1256 mojibake, measured on the corpora).
 LEAD_BYTE_SHARE = 0.3
-PRESENTATION_FORMS = regex.compile(r"[\uFB50-\uFDFB\uFE70-\uFEFC]")
+# Plain code-point ranges: the standard `re` scans them several times faster than `regex`.
+PRESENTATION_FORMS = re.compile(r"[\uFB50-\uFDFB\uFE70-\uFEFC]")
 HTML_ENTITY = regex.compile(r"&(?:#[0-9]{2,7}|#[xX][0-9a-fA-F]{2,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 
 
 # Characters ftfy's mojibake can produce: anything but ASCII and the Arabic-script blocks.
 # Lines without one cannot be UTF-8 read as a Latin, Greek or Cyrillic code page, so the costly
 # `ftfy.badness.is_bad` runs only on lines that have one.
-NOT_ASCII_OR_ARABIC = regex.compile(r"[^\x00-\x7F\u0600-\u06FF\u200C-\u200F\uFB50-\uFEFC]")
+NOT_ASCII_OR_ARABIC = re.compile(r"[^\x00-\x7F\u0600-\u06FF\u200C-\u200F\uFB50-\uFEFC]")
+
+
+def _position_chars(op, arg) -> frozenset | None:
+    """The characters one position of a parsed regex matches when it is a plain literal or set
+    of literals and ranges; None for anything else (`.`, `\\s`, negated sets, repeats...)."""
+    if op is re_parser.LITERAL:
+        return frozenset(chr(arg))
+    if op is re_parser.IN and all(kind in (re_parser.LITERAL, re_parser.RANGE) for kind, _ in arg):
+        return frozenset(chr(value) if kind is re_parser.LITERAL else chr(code)
+                         for kind, value in arg
+                         for code in ((value,) if kind is re_parser.LITERAL
+                                      else range(value[0], value[1] + 1)))
+    return None
+
+
+def _required_non_ascii(pattern: re.Pattern) -> tuple[tuple[frozenset, ...], ...]:
+    """For each alternative of `pattern`'s top-level alternation, the sets of non-ASCII
+    characters of its positions that match nothing else: a text can match that alternative only
+    if it holds a character of each. An alternative listing none can match any text."""
+    parsed = list(re_parser.parse(pattern.pattern, pattern.flags))
+    if pattern.flags & re.IGNORECASE or len(parsed) != 1 or parsed[0][0] is not re_parser.BRANCH:
+        return ((),)
+    alternatives = []
+    for sequence in parsed[0][1][1]:
+        positions = (_position_chars(op, arg) for op, arg in sequence)
+        alternatives.append(tuple(chars for chars in positions
+                                  if chars and min(map(ord, chars)) >= 0x80))
+    return tuple(alternatives)
+
+
+# ftfy's badness regex tries some forty alternatives at every character of a line; a news line
+# with a « or an NBSP (ftfy's characters too) reaches it, but matches none of them without one
+# of the rarer characters they need next to it. `_may_be_bad` rules those lines out from the
+# few such characters the line holds (read from ftfy's own pattern, so it follows ftfy).
+_BADNESS_NEEDS = _required_non_ascii(BADNESS_RE)
+_BADNESS_CHARS = re.compile("[%s]" % "".join(sorted(
+    map(re.escape, frozenset().union(*(chars for needs in _BADNESS_NEEDS for chars in needs))))))
+
+
+def _may_be_bad(line: str) -> bool:
+    """False when `ftfy.badness.is_bad(line)` is sure to be False, cheaply."""
+    present = frozenset(_BADNESS_CHARS.findall(line))
+    for needs in _BADNESS_NEEDS:
+        for chars in needs:
+            if chars.isdisjoint(present):
+                break
+        else:
+            return True
+    return False
 
 
 def lead_byte_share(line: str) -> float:
@@ -224,7 +276,8 @@ _FTFY_CONFIG = ftfy.TextFixerConfig(unescape_html=False, uncurl_quotes=False,
 
 def fix_ftfy_encoding(line: str) -> tuple[str, list[str]]:
     """ftfy's mojibake repair alone (UTF-8 read as cp1252 / latin-1 / other Latin code pages)."""
-    if line.isascii() or not NOT_ASCII_OR_ARABIC.search(line) or not is_bad(line):
+    if line.isascii() or not NOT_ASCII_OR_ARABIC.search(line) or not _may_be_bad(line) \
+            or not is_bad(line):
         return line, []
     fixed, plan = ftfy.fix_encoding_and_explain(line, _FTFY_CONFIG)
     if fixed == line:

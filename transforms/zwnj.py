@@ -63,6 +63,7 @@ class ZwnjLexicon:
     The rest is derived from the fields above when the lexicon is built, so that `restore_zwnj`
     decides the words the lexicon knows (~97% of news words) with a lookup or two:
     head_set / tail_set: affix_heads / affix_tails as sets.
+    bound_affixes: bound_heads and bound_tails together.
     head_sizes / tail_sizes: their lengths, longest first.
     joining_pairs: the first two parts of each ZWNJ form of two or three parts that is more
       frequent than its spaced spelling (("رئیس", "جمهور")).
@@ -84,6 +85,7 @@ class ZwnjLexicon:
     min_stem_count: int = 3
     head_set: frozenset = field(init=False, repr=False, compare=False)
     tail_set: frozenset = field(init=False, repr=False, compare=False)
+    bound_affixes: frozenset = field(init=False, repr=False, compare=False)
     head_sizes: tuple[int, ...] = field(init=False, repr=False, compare=False)
     tail_sizes: tuple[int, ...] = field(init=False, repr=False, compare=False)
     joining_pairs: frozenset = field(init=False, repr=False, compare=False)
@@ -96,6 +98,7 @@ class ZwnjLexicon:
         derive = functools.partial(object.__setattr__, self)
         derive("head_set", frozenset(self.affix_heads))
         derive("tail_set", frozenset(self.affix_tails))
+        derive("bound_affixes", self.bound_heads | self.bound_tails)
         derive("head_sizes", tuple(sorted({len(head) for head in self.affix_heads}, reverse=True)))
         derive("tail_sizes", tuple(sorted({len(tail) for tail in self.affix_tails}, reverse=True)))
         derive("joining_pairs", frozenset(
@@ -381,12 +384,13 @@ class BoundSites:
         return self.apart >= self.deleted + self.kept
 
 
-def _may_change(words: list[str], lex: ZwnjLexicon) -> list[int]:
+def _may_change(words: list[str], distinct: set[str], unsteady: set[str],
+                lex: ZwnjLexicon) -> list[int]:
     """Indices of the words `restore_zwnj` may change, in order. Every other word is steady and
     starts no join (it is not before an affix tail and no joining pair starts with it and the next
-    word), so `_decide` would leave it as it is: most words need no decision at all."""
-    distinct = set(words)
-    suspects = distinct - lex.steady
+    word), so `_decide` would leave it as it is: most words need no decision at all. `distinct`
+    holds the words, `unsteady` those not in `lex.steady`."""
+    suspects = set(unsteady)
     suspects.update(head for head, _ in lex.joining_pairs.intersection(zip(words, words[1:])))
     if not distinct.isdisjoint(lex.tail_set):
         suspects.update(itertools.compress(words, map(lex.tail_set.__contains__, words[1:])))
@@ -432,16 +436,16 @@ def _spelling(word: str, lex: ZwnjLexicon, splits: dict[str, str]) -> str:
     return spelled
 
 
-def _bound_sites(words: list[str], splits: dict[str, str], lex: ZwnjLexicon) -> BoundSites:
-    """How this text spells the places where a bound affix meets its word. `splits` holds the
-    spelling `_split_joined` gives each suspect word (filled here, reused by `_decide`)."""
-    apart = deleted = kept = 0
-    for word in words:
-        if word in lex.bound_heads or word in lex.bound_tails:
-            apart += 1
-        elif ZWNJ in word:
-            kept += _bound_parts(word, lex)
-    for word in set(words) - lex.steady:
+def _bound_sites(words: list[str], unsteady: set[str], splits: dict[str, str],
+                 lex: ZwnjLexicon) -> BoundSites:
+    """How this text spells the places where a bound affix meets its word. `unsteady` holds the
+    distinct words not in `lex.steady`; `splits` the spelling `_split_joined` gives each suspect
+    word (filled here, reused by `_decide`)."""
+    apart = sum(map(lex.bound_affixes.__contains__, words))
+    kept = sum(_bound_parts(word, lex) for word in words
+               if ZWNJ in word and word not in lex.bound_affixes)
+    deleted = 0
+    for word in unsteady:
         if ZWNJ in word:
             continue
         spelled = _spelling(word, lex, splits)
@@ -472,12 +476,14 @@ def restore_zwnj(text: str, lexicon: ZwnjLexicon | None = None) -> tuple[str, in
     pieces = WORD_RUN.split(text)
     # pieces alternate: separator, word, separator, word, ..., separator; word k is pieces[2k + 1]
     words = pieces[1::2]
+    distinct = set(words)
+    unsteady = distinct - lex.steady  # (a lookup per word in a large set: done once)
     splits: dict[str, str] = {}
-    sites = _bound_sites(words, splits, lex)
+    sites = _bound_sites(words, unsteady, splits, lex)
     changed = 0
     joins: dict[tuple[str, ...], bool] = {}
     decided = 0  # pieces before this index are already written (joined words included)
-    for k in _may_change(words, lex):
+    for k in _may_change(words, distinct, unsteady, lex):
         i = 2 * k + 1
         if i < decided:
             continue

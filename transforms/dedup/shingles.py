@@ -18,7 +18,7 @@ from itertools import repeat
 import numpy as np
 import xxhash
 
-from transforms.folding import fold
+from transforms.folding import fold_words
 
 # Folded spellings (Persian yeh) of particles that Persian writes joined with ZWNJ.
 _GLUE_TO_NEXT = frozenset({"می", "نمی"})
@@ -35,7 +35,7 @@ def tokens(text: str) -> list[str]:
     >>> tokens("کتاب‌ها می شود")
     ['کتابها', 'میشود']
     """
-    words = fold(text).split()
+    words = fold_words(text)
     if _PARTICLES.isdisjoint(words):  # most texts: skip the Python-level glue loop
         return words
     glued: list[str] = []

@@ -49,9 +49,9 @@ def signature(hashes: np.ndarray, template: MinHash) -> LeanMinHash:
 
 def band_hashes(hashvalues: np.ndarray, bands: int, rows: int) -> list[int]:
     """One 64-bit key per band: documents sharing any band key are LSH candidates."""
-    values = np.ascontiguousarray(hashvalues, dtype="<u8")
-    return [xxhash.xxh3_64_intdigest(values[band * rows:(band + 1) * rows].tobytes(),
-                                     _BAND_SEED + band)
+    packed = np.ascontiguousarray(hashvalues, dtype="<u8").tobytes()
+    width = rows * 8  # bytes per band
+    return [xxhash.xxh3_64_intdigest(packed[band * width:(band + 1) * width], _BAND_SEED + band)
             for band in range(bands)]
 
 
