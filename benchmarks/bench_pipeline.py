@@ -12,7 +12,7 @@ Corpus: `build_bench_corpus.py` (6,000 shared articles + perturbed copies, seede
 - `e2e`: the CLI in a subprocess on the `--docs` corpus, in-process (FnApiRunner) and with
   `--direct_running_mode=multi_processing --direct_num_workers=2`: wall time, docs/s, CPU
   seconds of the run and its reaped workers (robust to other jobs on the shared cores), peak RSS
-  of the largest process (`os.wait4`) and of the whole process tree (sampled from /proc);
+  of the largest process and of the whole process tree (sampled from /proc, see `run_cli`);
   index bytes per 1,000 kept documents; with `--baseline`, its rows compared with another
   version's output of the same corpus (`compare_outputs.py`).
 - `datatrove` (when importable, `make bench` installs it): its default 4-stage MinHash dedup
@@ -166,10 +166,12 @@ def step_costs(files: list[Path], limit: int) -> dict:
 
 # ---------------------------------------------------------------- pipeline runs
 
-def _tree_rss_kib(root_pid: int) -> int:
-    """Resident memory of a process and all its descendants (worker processes included)."""
+def _tree_memory_kib(root_pid: int) -> tuple[int, int]:
+    """(resident memory of a process and all its descendants (worker processes included),
+    the largest peak resident memory (VmHWM) among them)."""
     children: dict[int, list[int]] = defaultdict(list)
     rss: dict[int, int] = {}
+    high_water: dict[int, int] = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -181,32 +183,37 @@ def _tree_rss_kib(root_pid: int) -> int:
         pid = int(entry.name)
         children[int(fields["PPid"])].append(pid)
         rss[pid] = int(fields.get("VmRSS", "0 kB").split()[0])
-    total, pending = 0, [root_pid]
+        high_water[pid] = int(fields.get("VmHWM", "0 kB").split()[0])
+    total, largest, pending = 0, 0, [root_pid]
     while pending:
         pid = pending.pop()
         total += rss.get(pid, 0)
+        largest = max(largest, high_water.get(pid, 0))
         pending.extend(children.get(pid, ()))
-    return total
+    return total, largest
 
 
 def run_cli(args: list[str], log: Path) -> dict:
-    """Runs a command; wall seconds, CPU seconds, peak RSS (MiB) of its largest process
-    (`os.wait4`) and of its whole process tree (sampled every 0.2 s from /proc)."""
+    """Runs a command; wall seconds, CPU seconds, peak RSS (MiB) of its largest process and of
+    its whole process tree, both sampled every 0.1 s from /proc (VmHWM, VmRSS). Not
+    `os.wait4`'s ru_maxrss: Linux starts a child's at the peak of the process it was forked
+    from, so it would report this benchmark's own memory (hundreds of MiB after building
+    synthetic history) instead of the run's."""
     started = time.perf_counter()
     with open(log, "w") as out:
         process = subprocess.Popen(args, cwd=REPO, stdout=out, stderr=subprocess.STDOUT)
-        tree_peak = 0
+        tree_peak = peak = 0
         while True:
             pid, status, usage = os.wait4(process.pid, os.WNOHANG)
             if pid:
                 break
-            tree_peak = max(tree_peak, _tree_rss_kib(process.pid))
-            time.sleep(0.2)
+            tree, largest = _tree_memory_kib(process.pid)
+            tree_peak, peak = max(tree_peak, tree), max(peak, largest)
+            time.sleep(0.1)
     wall = time.perf_counter() - started
     code = os.waitstatus_to_exitcode(status)
     if code != 0:
         raise RuntimeError(f"{' '.join(args)} exited {code}; see {log}")
-    peak = usage.ru_maxrss
     return {"seconds": round(wall, 2), "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 1),
             "peak_rss_mib": round(peak / 1024, 1),
             "tree_peak_rss_mib": round(max(tree_peak, peak) / 1024, 1)}
