@@ -163,7 +163,7 @@ def row_groups_holding(metadata: pq.FileMetaData, ids: list[str]) -> list[int]:
 @dataclass(frozen=True)
 class TextsFound:
     """Texts read by id from documents files, and how many row groups the read touched of
-    those the files hold."""
+    those the files it opened hold."""
     texts: dict[str, str]
     row_groups_read: int
     row_groups: int
@@ -171,7 +171,8 @@ class TextsFound:
 
 def texts_by_id(paths: list[str], ids) -> TextsFound:
     """Id -> kept text of the given ids found in these documents files; each file is opened
-    once and only its row groups that can hold a wanted id are read (`id`, `text` only)."""
+    at most once (none after every id was found) and only its row groups that can hold a
+    wanted id are read (`id`, `text` only)."""
     wanted = sorted(set(ids))
     texts: dict[str, str] = {}
     read = total = 0
@@ -196,7 +197,7 @@ def texts_by_id(paths: list[str], ids) -> TextsFound:
 class EarlierShingles:
     """The members of one run date with their shingles, how many of those were
     re-fingerprinted, the nodes whose kept text was not found (a documents file removed by
-    hand), and the documents row groups read of those the date's files hold."""
+    hand), and the documents row groups read of those the opened files hold."""
     members: list[tuple]
     refingerprinted: int
     missing: list[Node]
