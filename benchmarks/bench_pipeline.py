@@ -12,7 +12,7 @@ Corpus: `build_bench_corpus.py` (6,000 shared articles + perturbed copies, seede
 - `e2e`: the CLI in a subprocess on the `--docs` corpus, in-process (FnApiRunner) and with
   `--direct_running_mode=multi_processing --direct_num_workers=2`: wall time, docs/s, CPU
   seconds of the run and its reaped workers (robust to other jobs on the shared cores), peak RSS
-  of the largest process (`os.wait4`) and of the whole process tree (sampled from /proc);
+  of the largest process and of the whole process tree (sampled from /proc, see `run_cli`);
   index bytes per 1,000 kept documents; with `--baseline`, its rows compared with another
   version's output of the same corpus (`compare_outputs.py`).
 - `datatrove` (when importable, `make bench` installs it): its default 4-stage MinHash dedup
@@ -20,13 +20,14 @@ Corpus: `build_bench_corpus.py` (6,000 shared articles + perturbed copies, seede
 - `memory`: in-process runs on corpora of `--memory-sizes` documents; KiB of peak RSS per
   document added from the smallest to the largest.
 - `history`: a 2,500-document day into roots holding `--history` earlier kept documents (one
-  real earlier day plus synthetic index rows): memory and wall time against the empty root, and
-  the duplicates of earlier documents it still finds.
+  real earlier day plus synthetic documents with their index rows): memory and wall time against
+  the empty root, and the duplicates of earlier documents it still finds.
 - `big` (`--big N`): one in-process run on an N-document corpus.
 """
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import os
 import platform
@@ -183,10 +184,12 @@ def step_costs(files: list[Path], limit: int, outputs: list | None = None) -> di
 
 # ---------------------------------------------------------------- pipeline runs
 
-def _tree_rss_kib(root_pid: int) -> int:
-    """Resident memory of a process and all its descendants (worker processes included)."""
+def _tree_memory_kib(root_pid: int) -> tuple[int, int]:
+    """(resident memory of a process and all its descendants (worker processes included),
+    the largest peak resident memory (VmHWM) among them)."""
     children: dict[int, list[int]] = defaultdict(list)
     rss: dict[int, int] = {}
+    high_water: dict[int, int] = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -198,32 +201,37 @@ def _tree_rss_kib(root_pid: int) -> int:
         pid = int(entry.name)
         children[int(fields["PPid"])].append(pid)
         rss[pid] = int(fields.get("VmRSS", "0 kB").split()[0])
-    total, pending = 0, [root_pid]
+        high_water[pid] = int(fields.get("VmHWM", "0 kB").split()[0])
+    total, largest, pending = 0, 0, [root_pid]
     while pending:
         pid = pending.pop()
         total += rss.get(pid, 0)
+        largest = max(largest, high_water.get(pid, 0))
         pending.extend(children.get(pid, ()))
-    return total
+    return total, largest
 
 
 def run_cli(args: list[str], log: Path) -> dict:
-    """Runs a command; wall seconds, CPU seconds, peak RSS (MiB) of its largest process
-    (`os.wait4`) and of its whole process tree (sampled every 0.2 s from /proc)."""
+    """Runs a command; wall seconds, CPU seconds, peak RSS (MiB) of its largest process and of
+    its whole process tree, both sampled every 0.1 s from /proc (VmHWM, VmRSS). Not
+    `os.wait4`'s ru_maxrss: Linux starts a child's at the peak of the process it was forked
+    from, so it would report this benchmark's own memory (hundreds of MiB after building
+    synthetic history) instead of the run's."""
     started = time.perf_counter()
     with open(log, "w") as out:
         process = subprocess.Popen(args, cwd=REPO, stdout=out, stderr=subprocess.STDOUT)
-        tree_peak = 0
+        tree_peak = peak = 0
         while True:
             pid, status, usage = os.wait4(process.pid, os.WNOHANG)
             if pid:
                 break
-            tree_peak = max(tree_peak, _tree_rss_kib(process.pid))
-            time.sleep(0.2)
+            tree, largest = _tree_memory_kib(process.pid)
+            tree_peak, peak = max(tree_peak, tree), max(peak, largest)
+            time.sleep(0.1)
     wall = time.perf_counter() - started
     code = os.waitstatus_to_exitcode(status)
     if code != 0:
         raise RuntimeError(f"{' '.join(args)} exited {code}; see {log}")
-    peak = usage.ru_maxrss
     return {"seconds": round(wall, 2), "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 1),
             "peak_rss_mib": round(peak / 1024, 1),
             "tree_peak_rss_mib": round(max(tree_peak, peak) / 1024, 1)}
@@ -285,33 +293,42 @@ def memory_scaling(cache: Path, seed: int, sizes: list[int], work: Path) -> dict
     return {"runs": runs, "kb_per_added_doc": round(slope, 2) if slope is not None else None}
 
 
-def synthetic_index(output: Path, rows: int, cfg, run_date: str, seed: int) -> None:
-    """`rows` earlier kept documents that share nothing with the benchmark corpus: random band
-    keys and as many random shingle hashes as a typical article has, under the run's layout.
-    A run never reads earlier documents' text, only the index, so these cost a later run what
-    real history of that size costs."""
+def synthetic_history(output: Path, rows: int, cfg, run_date: str, seed: int) -> None:
+    """`rows` earlier kept documents that share nothing with the benchmark corpus: random texts
+    of a typical article's length in `documents/`, and their index rows (random band keys)
+    under the run's layout in `index/`, in files of 10,000 rows sorted by id as the writer
+    writes them. A run reads an earlier document's text only when its index row meets the run,
+    so these cost a later run what unrelated real history of that size costs."""
     import numpy as np
     import pyarrow as pa
-    import pyarrow.parquet as pq
+    from schemas import DOCUMENTS
     from transforms.dedup.index import INDEX_SCHEMA, layout_tag
+    from transforms.write import write_table
     rng = np.random.default_rng(seed)
+    vocabulary = np.array([f"كلمة{i}" for i in range(50_000)])
     bands = cfg.band_layout[0]
-    folder = output / "index" / f"date={run_date}"
-    folder.mkdir(parents=True, exist_ok=True)
     for part, start in enumerate(range(0, rows, 10_000)):
         count = min(10_000, rows - start)
-        table = pa.Table.from_pylist([
-            {"id": f"synthetic-{run_date}-{start + i}", "run_date": run_date, "published": None,
-             "text_length": 2_000, "layout": layout_tag(cfg),
-             "bands": rng.integers(0, 2**63, bands, dtype=np.uint64) * 2,
-             "shingles": np.sort(rng.integers(0, 2**63, 300, dtype=np.uint64)).tobytes()}
-            for i in range(count)], schema=INDEX_SCHEMA)
-        pq.write_table(table, folder / f"part-{part:05d}.parquet", compression="zstd")
+        ids = sorted(f"synthetic-{run_date}-{start + i}" for i in range(count))
+        texts = [" ".join(vocabulary[rng.integers(0, vocabulary.size, 300)]) for _ in ids]
+        index = pa.Table.from_pylist([
+            {"id": doc_id, "run_date": run_date, "published": None, "text_length": len(text),
+             "layout": layout_tag(cfg),
+             "bands": rng.integers(0, 2**63, bands, dtype=np.uint64) * 2}
+            for doc_id, text in zip(ids, texts)], schema=INDEX_SCHEMA)
+        documents = pa.Table.from_pylist([
+            {"id": doc_id, "text": text, "source": "synthetic", "cluster_id": doc_id,
+             "char_count": len(text), "run_date": datetime.date.fromisoformat(run_date),
+             "repairs": [], "removed_lines": []}
+            for doc_id, text in zip(ids, texts)], schema=DOCUMENTS)
+        name = f"part-{part:05d}.parquet"
+        write_table(str(output / "index" / f"date={run_date}" / name), index)
+        write_table(str(output / "documents" / "lang=ar" / f"date={run_date}" / name), documents)
 
 
 def history(files: list[Path], work: Path, sizes: list[int]) -> list[dict]:
     """A 2,500-document day run into roots holding `sizes` earlier kept documents: one real
-    earlier day (so re-published copies exist), topped up with synthetic index rows."""
+    earlier day (so re-published copies exist), topped up with synthetic earlier documents."""
     from pipeline.config import load_config
     cfg = load_config(None, []).dedup
     day_input = linked_inputs(files[-1:], work / "history-day-in")
@@ -326,7 +343,7 @@ def history(files: list[Path], work: Path, sizes: list[int]) -> list[dict]:
         shutil.rmtree(output, ignore_errors=True)
         if size:
             shutil.copytree(seed_root, output)
-            synthetic_index(output, max(0, size - seed_kept), cfg, "2025-02-26", seed=size)
+            synthetic_history(output, max(0, size - seed_kept), cfg, "2025-02-26", seed=size)
         entry = {"earlier_kept_docs": max(size, seed_kept) if size else 0,
                  **run_pipeline(day_input, output, FIRST_DATE, work / f"history-{size}.log")}
         entry["duplicates_of_earlier_dates"] = earlier_duplicates(output, FIRST_DATE)
@@ -421,9 +438,9 @@ def table(results: dict) -> str:
 
     lines.append(f"{'pure steps (chain, 1 process)':<64}{results['steps']['records']:>7}"
                  f"{results['steps']['chain_seconds']:>8.1f}{chain:>8.1f}{1:>8.2f}{chain:>11.1f}")
-    for name, entry in results["e2e"].items():
+    for name, entry in results.get("e2e", {}).items():
         row(f"pipeline {name}", entry)
-    if "datatrove" in results:
+    if "datatrove" in results and "e2e" in results:
         row("datatrove MinHash dedup alone", results["datatrove"])
         best = max(entry["docs_per_s"] for entry in results["e2e"].values())
         best_cpu = max(entry["docs_per_cpu_s"] for entry in results["e2e"].values())

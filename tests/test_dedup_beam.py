@@ -7,6 +7,7 @@ import apache_beam as beam
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from apache_beam.metrics.metric import MetricsFilter
 from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
@@ -16,6 +17,7 @@ from transforms.dedup.beam import (ApplyDecisions, ConnectedComponents, DedupDec
 from transforms.dedup.components import connected_components_local
 from transforms.dedup.config import DedupConfig
 from transforms.dedup.index import INDEX_SCHEMA
+from transforms.dedup.shingles import fingerprint, pack
 from transforms.model import Doc
 
 # Few rounds keep these small pipelines quick; their chains are short.
@@ -100,30 +102,66 @@ def test_seed_articles_on_one_event_are_all_kept():
                     equal_to([(d.id, None, 1) for d in docs]))
 
 
-def _write_index(rows, path):
-    pq.write_table(pa.Table.from_pylist(rows, schema=INDEX_SCHEMA), path)
+DAY1 = "2025-07-01"
+DAY1_TEXTS = {"d1-story": STORY, "d1-other": OTHER}
 
 
-def test_new_copy_of_an_earlier_document_points_to_it(tmp_path):
-    cfg = FAST
-    index_file = str(tmp_path / "day1.parquet")
+def _day1_root(tmp_path, index_format: str) -> str:
+    """An output root holding day 1's index: rows as `DedupDecisions` makes them, next to the
+    kept texts in `documents/` (`index_format` "current"), with their shingles stored in the
+    index as earlier versions wrote it ("stored shingles"), or without `documents/`
+    ("texts removed")."""
+    root = tmp_path / "root"
+    index_file = root / "index" / f"date={DAY1}" / "part-00000.parquet"
+    index_file.parent.mkdir(parents=True)
     with TestPipeline() as p:
-        day1 = (p | "Day1" >> beam.Create([_doc("d1-story", STORY), _doc("d1-other", OTHER)])
-                | "Dedup1" >> DedupDecisions(cfg, "2025-07-01", str(tmp_path / "spill1")))
+        day1 = (p | "Day1" >> beam.Create([_doc(i, text) for i, text in DAY1_TEXTS.items()])
+                | "Dedup1" >> DedupDecisions(FAST, DAY1, str(tmp_path / "spill1")))
         assert_that(day1["index"] | beam.Map(lambda row: (row["id"], sorted(row) == sorted(
             INDEX_SCHEMA.names))), equal_to([("d1-story", True), ("d1-other", True)]),
             label="index rows")
         _ = (day1["index"] | beam.combiners.ToList()
-             | beam.Map(_write_index, index_file))
-    with TestPipeline() as p:
-        day2 = (p | "Day2" >> beam.Create([_doc("d2-copy", _edited(STORY)),
-                                           _doc("d2-new", "خبر جديد تماما عن الطقس غدا")])
-                | "Dedup2" >> Deduplicate(
-                    cfg, earlier_index_files=p | "Day1Index" >> beam.Create([index_file])))
-        assert_that(day2 | beam.Map(_fields), equal_to([
-            ("d2-copy", "d1-story", "d1-story", 2),
-            ("d2-new", "d2-new", None, 1),
-        ]))
+             | beam.Map(lambda rows: pq.write_table(
+                 pa.Table.from_pylist(rows, schema=INDEX_SCHEMA), index_file)))
+    if index_format == "stored shingles":
+        table = pq.read_table(index_file)
+        stored = [pack(fingerprint(DAY1_TEXTS[i], FAST.shingle_size)[1])
+                  for i in table["id"].to_pylist()]
+        pq.write_table(table.append_column("shingles", pa.array(stored, pa.binary())),
+                       index_file)
+    elif index_format == "current":
+        documents = root / "documents" / "lang=ar" / f"date={DAY1}" / "part-00000.parquet"
+        documents.parent.mkdir(parents=True)
+        pq.write_table(pa.table({"id": list(DAY1_TEXTS), "text": list(DAY1_TEXTS.values())}),
+                       documents)
+    return str(index_file)
+
+
+def _day2_missing_texts(index_file: str, expected_fields: list) -> int:
+    """Runs day 2 against day 1's index, checks (id, cluster, duplicate_of, cluster size) of
+    its documents, and returns the run's `dedup.index_texts_missing` counter."""
+    p = TestPipeline()
+    day2 = (p | "Day2" >> beam.Create([_doc("d2-copy", _edited(STORY)),
+                                       _doc("d2-new", "خبر جديد تماما عن الطقس غدا")])
+            | "Dedup2" >> Deduplicate(
+                FAST, earlier_index_files=p | "Day1Index" >> beam.Create([index_file])))
+    assert_that(day2 | beam.Map(_fields), equal_to(expected_fields))
+    result = p.run()
+    result.wait_until_finish()
+    missing = result.metrics().query(
+        MetricsFilter().with_name("dedup.index_texts_missing"))["counters"]
+    return sum(counter.committed for counter in missing)
+
+
+@pytest.mark.parametrize("index_format", ["current", "stored shingles"])
+def test_new_copy_of_an_earlier_document_points_to_it(tmp_path, index_format):
+    assert _day2_missing_texts(_day1_root(tmp_path, index_format), [
+        ("d2-copy", "d1-story", "d1-story", 2), ("d2-new", "d2-new", None, 1)]) == 0
+
+
+def test_an_earlier_document_whose_text_is_gone_is_counted_and_skipped(tmp_path):
+    assert _day2_missing_texts(_day1_root(tmp_path, "texts removed"), [
+        ("d2-copy", "d2-copy", None, 1), ("d2-new", "d2-new", None, 1)]) == 1
 
 
 def test_a_document_whose_features_raise_becomes_a_step_failed_rejection(monkeypatch, tmp_path):

@@ -1,8 +1,9 @@
 """Lossless hive-partitioned Parquet, written into the run's private staging folder.
 
 Rows are keyed by (dataset, partition, shard = crc32(id) % shards) and each group is written as
-one zstd Parquet file into a staging folder, sorted by id, under a name that depends only on its
-key: a retried bundle overwrites its own file, and the same input always gives the same files.
+one zstd Parquet file into a staging folder, sorted by id in row groups of `ROW_GROUP_ROWS`,
+under a name that depends only on its key: a retried bundle overwrites its own file, and the
+same input always gives the same files.
 The number of shards grows with the run's input records (`shards_for`), so a writer holds a
 bounded file's rows, as Arrow columns, whatever the size of the run.
 After the pipeline has finished, the driver's journaled commit (`pipeline/commit.py`) renames
@@ -84,10 +85,17 @@ def _make_dirs(path: str) -> None:
         os.makedirs(path, exist_ok=True)
 
 
+# Rows per Parquet row group. Files are sorted by id, so each row group's id statistics
+# bound a narrow id range: a later run that needs a few earlier documents' texts
+# (`transforms/dedup/index.py` `texts_by_id`) reads only the row groups that can hold them.
+ROW_GROUP_ROWS = 2_000
+
+
 def write_table(path: str, table: pa.Table) -> None:
     _make_dirs(os.path.dirname(path))
     with FileSystems.create(path) as handle:
-        pq.write_table(table, handle, compression=PARQUET_COMPRESSION)
+        pq.write_table(table, handle, compression=PARQUET_COMPRESSION,
+                       row_group_size=ROW_GROUP_ROWS)
 
 
 class _WriteGroupDoFn(beam.DoFn):

@@ -10,6 +10,7 @@ Public API (import from the submodules; this package import stays light for conf
   their decisions partition by partition on disk (how the pipeline graph uses them);
 - `index.INDEX_SCHEMA` - pyarrow schema of the index rows (`index/date=<run_date>/`);
   `index.probe_index_file` - the earlier rows that share a band key or an id with a run;
+  `index.earlier_shingles` - their shingles, re-fingerprinted from their kept texts;
 - `stats.DedupStats()` / `stats.dedup_stats(rows)` - run-report diagnostics;
 - pure functions: `shingles.shingles/tokens/shingle_hashes`, `signatures.signature`,
   `verify.jaccard/overlap/judge`, `select.choose_kept/assign_component`,

@@ -21,9 +21,11 @@ no metrics read inside the pipeline, so the graph runs on any runner.
 Counters (namespace `khabar`, names `dedup.*`) report bucket caps, verified/rejected edges and
 convergence. With `earlier_index_files` (paths of `INDEX_SCHEMA` files of earlier run dates),
 the earlier kept documents that share a band key or an id with this run's documents
-(`index.probe_index_file`: the index is probed with the run's keys and ids, not replayed) join
-the buckets and clusters as fixed leaders: a new copy of one becomes its duplicate, a re-crawl
-(same id) too whatever its similarity, and earlier rows are never rewritten.
+(`index.probe_index_file`: the index is probed with the run's keys and ids, not replayed;
+`index.earlier_shingles`: their shingles re-fingerprinted from their kept text, one read of each
+documents file per earlier date) join the buckets and clusters as fixed leaders: a new copy of
+one becomes its duplicate, a re-crawl (same id) too whatever its similarity, and earlier rows
+are never rewritten.
 """
 from __future__ import annotations
 
@@ -41,7 +43,8 @@ from apache_beam.metrics import Metrics
 from transforms.beam_steps import METRICS_NAMESPACE, STEP_FAILED, failure_detail
 from transforms.dedup.components import both_directions, is_settled, label, large_star, small_star
 from transforms.dedup.config import DedupConfig
-from transforms.dedup.index import index_row, layout_tag, probe_index_file, sorted_keys
+from transforms.dedup.index import (documents_of, earlier_shingles, index_row, layout_tag,
+                                    probe_index_file, sorted_keys)
 from transforms.dedup.lsh import bucket_edges
 from transforms.dedup.select import (Assignment, Member, Node, assign_component, doc_node,
                                      is_recrawl, node_id, recrawl_bucket, singleton, THIS_RUN)
@@ -473,7 +476,8 @@ class _RunIds(beam.CombineFn):
 
 
 class _ProbeEarlierIndex(beam.DoFn):
-    """Index file path -> (node, band keys, packed shingles) of its rows that meet this run."""
+    """Index file path -> ((documents folder, run date), (node, band keys, packed shingles or
+    None)) of its rows that meet this run, keyed by where their kept texts are."""
 
     def __init__(self, layout: str):
         self._layout = layout
@@ -486,7 +490,32 @@ class _ProbeEarlierIndex(beam.DoFn):
         self._rows.inc(probed.rows)
         self._matched.inc(len(probed.members))
         self._other_layout.inc(probed.other_layout)
-        yield from probed.members
+        documents = documents_of(path)
+        for member in probed.members:
+            yield documents, member
+
+
+class _EarlierShingles(beam.DoFn):
+    """(documents folder, run date), its probed members -> (node, band keys, packed shingles):
+    the shingles an index file does not store are re-fingerprinted from the kept texts, each
+    documents file of the date opened once. A member whose text is gone (a documents file
+    removed by hand) is counted and left out, bands and all, so it meets no bucket."""
+
+    def __init__(self, shingle_size: int):
+        self._shingle_size = shingle_size
+        self._missing = _counter("index_texts_missing")
+        self._refingerprinted = _counter("index_texts_refingerprinted")
+        self._groups_read = _counter("index_text_row_groups_read")
+        self._groups_skipped = _counter("index_text_row_groups_skipped")
+
+    def process(self, documents_and_members):
+        (folder, run_date), members = documents_and_members
+        found = earlier_shingles(folder, run_date, members, self._shingle_size)
+        self._missing.inc(len(found.missing))
+        self._refingerprinted.inc(found.refingerprinted)
+        self._groups_read.inc(found.row_groups_read)
+        self._groups_skipped.inc(found.row_groups - found.row_groups_read)
+        yield from found.members
 
 
 def _bands_of(feature: Feature):
@@ -541,9 +570,13 @@ class _Assignments(beam.PTransform):
             run_ids = (features
                        | "RunIds" >> beam.Map(_id_of)
                        | "SortedRunIds" >> beam.CombineGlobally(_RunIds()))
-            earlier = self._earlier_index_files | "ProbeEarlierIndex" >> beam.ParDo(
-                _ProbeEarlierIndex(layout_tag(cfg)), beam.pvalue.AsSingleton(run_keys),
-                beam.pvalue.AsSingleton(run_ids))
+            earlier = (self._earlier_index_files
+                       | "ProbeEarlierIndex" >> beam.ParDo(
+                           _ProbeEarlierIndex(layout_tag(cfg)),
+                           beam.pvalue.AsSingleton(run_keys), beam.pvalue.AsSingleton(run_ids))
+                       | "EarlierByDate" >> GroupByKeyThroughDisk(spill("earlier"))
+                       | "ReadEarlierShingles" >> beam.ParDo(
+                           _EarlierShingles(cfg.shingle_size)))
             band_entries = ((band_entries,
                              earlier | "EarlierBands" >> beam.FlatMap(_earlier_bands),
                              reps | "RecrawlEntries" >> beam.Map(_recrawl_of_feature),
@@ -728,4 +761,4 @@ def _index_row_if_kept(feature: Feature, decisions: dict, cfg, run_date):
     decision = decisions.get(node_id(feature.node))
     if decision is not None and not decision.is_kept:
         return []
-    return [index_row(feature.node, feature.bands, feature.shingles, cfg, run_date)]
+    return [index_row(feature.node, feature.bands, cfg, run_date)]
