@@ -561,7 +561,7 @@ class _Assignments(beam.PTransform):
         reps = exact_groups | "Representatives" >> beam.Map(_representative)
         copies = exact_groups | "ExactCopies" >> beam.FlatMap(_exact_copies)
 
-        band_entries = reps | "BandEntries" >> beam.FlatMap(_band_entries)
+        band_entries = [reps | "BandEntries" >> beam.FlatMap(_band_entries)]
         node_shingles = [reps | "RepShingles" >> beam.Map(_rep_shingles)]
         if self._earlier_index_files is not None:
             run_keys = (reps
@@ -577,16 +577,16 @@ class _Assignments(beam.PTransform):
                        | "EarlierByDate" >> GroupByKeyThroughDisk(spill("earlier"))
                        | "ReadEarlierShingles" >> beam.ParDo(
                            _EarlierShingles(cfg.shingle_size)))
-            band_entries = ((band_entries,
-                             earlier | "EarlierBands" >> beam.FlatMap(_earlier_bands),
+            band_entries += [earlier | "EarlierBands" >> beam.FlatMap(_earlier_bands),
                              reps | "RecrawlEntries" >> beam.Map(_recrawl_of_feature),
-                             earlier | "EarlierRecrawlEntries" >> beam.Map(_recrawl_of_member))
-                            | "AllBandEntries" >> beam.Flatten())
+                             earlier | "EarlierRecrawlEntries" >> beam.Map(_recrawl_of_member)]
             node_shingles.append(earlier | "EarlierShingles" >> beam.Map(_earlier_shingles))
         shingle_files = tuple(node_shingles) | "ShinglesByPartition" >> GroupByKeyThroughDisk(
             spill("shingles"))
 
-        edge_files = (band_entries
+        # Each branch is spilled where it is made: a Flatten of the entries themselves would
+        # hold them all in a local runner's memory.
+        edge_files = (tuple(band_entries)
                       | "Bands" >> GroupByKeyThroughDisk(spill("bands"))
                       | "StarEdges" >> beam.ParDo(_StarEdges(cfg.max_bucket_size))
                       | "KeyByLeft" >> beam.Map(_by_left_partition)

@@ -113,17 +113,25 @@ def probe_index_file(path: str, run_keys: np.ndarray, run_ids: pa.Array,
                      layout: str) -> ProbeResult:
     """The earlier kept documents of one index file that share a bucket or an id with this
     run; their stored shingles where the file has them (an index written before shingles were
-    re-fingerprinted), else None."""
+    re-fingerprinted), else None. Read a row group at a time: a probe's arrays stay the size
+    of one group, however large the file."""
+    members: list[tuple] = []
+    rows_read = other_layout = 0
     with FileSystems.open(path) as handle:
         parquet = pq.ParquetFile(handle)
-        table = parquet.read(columns=PROBE_COLUMNS)
-        rows, other_layout = rows_meeting(table, run_keys, run_ids, layout)
-        if rows.size and STORED_SHINGLES in parquet.schema_arrow.names:
-            shingles = (parquet.read(columns=[STORED_SHINGLES])[STORED_SHINGLES]
-                        .take(pa.array(rows)).to_pylist())
-        else:
+        stored = STORED_SHINGLES in parquet.schema_arrow.names
+        for group in range(parquet.num_row_groups):
+            table = parquet.read_row_group(group, columns=PROBE_COLUMNS)
+            rows, other = rows_meeting(table, run_keys, run_ids, layout)
             shingles = [None] * rows.size
-    return ProbeResult(members_of(table, shingles, rows), table.num_rows, other_layout)
+            if rows.size and stored:
+                shingles = (parquet.read_row_group(group, columns=[STORED_SHINGLES])
+                            [STORED_SHINGLES].take(pa.array(rows)).to_pylist())
+            members.extend(members_of(table, shingles, rows))
+            rows_read += table.num_rows
+            other_layout += other
+    pa.default_memory_pool().release_unused()
+    return ProbeResult(members, rows_read, other_layout)
 
 
 def documents_of(index_path: str) -> tuple[str, str]:
