@@ -5,7 +5,7 @@
 
 For each corpus size (prefixes of one `build_bench_corpus.py` corpus) and each runner: wall
 time, docs/s, CPU seconds, and the peak RSS of the whole process tree (the driver, a runner's
-JVM or Go process and every Python worker), sampled every 0.2 s with psutil. The rows each run
+JVM or Go process and every Python worker), sampled every 0.1 s from /proc. The rows each run
 writes are compared with the in-process run's (`same_rows_as_in_process`). Dask, ~10x slower,
 runs on a smaller corpus (`--dask-docs`) with in-process beside it. The devkit sets
 (`../shared/devkit/score.py`) are scored on in-process and on each runner given with
@@ -21,7 +21,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import psutil
@@ -32,8 +31,8 @@ sys.path.insert(0, str(REPO / "benchmarks"))
 sys.path.insert(0, str(REPO / "tests"))
 
 import build_bench_corpus  # noqa: E402
-from bench_pipeline import (FIRST_DATE, corpus_files, linked_inputs, run_pipeline,  # noqa: E402
-                            write_results)
+from bench_pipeline import (FIRST_DATE, corpus_files, linked_inputs, run_cli,  # noqa: E402
+                            run_pipeline, write_results)
 from pipeline.runners import (PORTABLE_RUNNERS, RunnerSetupError, artifact_cache,  # noqa: E402
                               portable_runner_args)
 from readback import snapshot  # noqa: E402
@@ -45,38 +44,10 @@ RUNNER_ARGS = {"in_process": (), "dask": ("--runner=dask", "--dask_npartitions=8
 
 
 def run_tree(args: list[str], log: Path) -> dict:
-    """Runs a command; wall and CPU seconds, and the peak summed RSS of its process tree."""
-    started = time.perf_counter()
-    with open(log, "w") as out:
-        process = subprocess.Popen(args, cwd=REPO, stdout=out, stderr=subprocess.STDOUT)
-        root, peak = psutil.Process(process.pid), 0
-        while True:
-            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
-            if pid:
-                break
-            peak = max(peak, _tree_rss(root))
-            time.sleep(0.2)
-    wall = time.perf_counter() - started
-    code = os.waitstatus_to_exitcode(status)
-    if code != 0:
-        raise RuntimeError(f"{' '.join(args)} exited {code}; see {log}")
-    return {"seconds": round(wall, 2), "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 1),
-            "peak_rss_mib": round(peak / 2**20, 1)}
-
-
-def _tree_rss(root: psutil.Process) -> int:
-    """Summed RSS of a process and its descendants; one that ends meanwhile counts 0."""
-    total = 0
-    try:
-        members = [root, *root.children(recursive=True)]
-    except psutil.NoSuchProcess:
-        return 0
-    for member in members:
-        try:
-            total += member.memory_info().rss
-        except psutil.NoSuchProcess:
-            pass
-    return total
+    """`bench_pipeline.run_cli`, whose peak is that of the whole process tree here: a portable
+    runner's JVM or Go process and its Python workers count."""
+    measured = run_cli(args, log)
+    return {**measured, "peak_rss_mib": measured["tree_peak_rss_mib"]}
 
 
 def runner_unavailable(name: str) -> str | None:

@@ -144,7 +144,8 @@ class WriteStaged(beam.PTransform):
     The rows wait for their file's group in `staging_root/_spill/rows`, not in the runner's
     memory (`GroupByKeyThroughDisk`): a writer holds one file's rows at a time. Given a tuple
     of row PCollections, each is spilled where it is produced, so no step holds every row.
-    `shards`: a number, or a singleton PCollection of it (`shards_for` the run's input)."""
+    `shards`: a singleton PCollection of the files per partition (`shards_for` the run's
+    input, known only once it is read)."""
 
     def __init__(self, staging_root: str, schemas: dict[str, pa.Schema], shards):
         super().__init__()
@@ -153,9 +154,7 @@ class WriteStaged(beam.PTransform):
         self._shards = shards
 
     def expand(self, rows):
-        shards = self._shards
-        if isinstance(shards, beam.PCollection):
-            shards = beam.pvalue.AsSingleton(shards)
+        shards = beam.pvalue.AsSingleton(self._shards)
         inputs = rows if isinstance(rows, (tuple, list)) else (rows,)
         keyed = tuple(pcoll | f"KeyByFile{index or ''}" >> beam.Map(_file_key, shards)
                       for index, pcoll in enumerate(inputs))
