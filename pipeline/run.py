@@ -20,7 +20,8 @@ from pipeline.environment import diagnose, one_line_environment_failures
 from pipeline.graph import RunSpec, build_graph
 from pipeline.outputlock import OutputBusy
 from pipeline.progress import ProgressDisplay
-from pipeline.runners import RunnerSetupError, resolve_beam_args, run_pipeline
+from pipeline.runners import (RunnerSetupError, resolve_beam_args, run_pipeline,
+                              worker_processes_note)
 from pipeline.report import build_report, print_summary, write_report
 from transforms.beam_steps import STEP_FAILED
 from transforms.read import INPUT_FORMATS, expand_input, is_input_path
@@ -28,17 +29,18 @@ from transforms.read import INPUT_FORMATS, expand_input, is_input_path
 LOG = logging.getLogger("khabar")
 
 
-def _matched_inputs(pattern: str) -> tuple[int, int]:
-    """(input files, skipped files) behind the pattern; exits early when nothing matches."""
+def _matched_inputs(pattern: str) -> tuple[int, int, int]:
+    """(input files, skipped files, input bytes) behind the pattern; exits early when nothing
+    matches."""
     try:
-        paths = [m.path for m in FileSystems.match([pattern])[0].metadata_list]
+        matched = FileSystems.match([pattern])[0].metadata_list
     except Exception as error:  # Beam raises a BeamIOError wrapping the cause
         raise UsageError(f"cannot list --input {pattern!r}: {error}") from None
-    inputs = sum(1 for path in paths if is_input_path(path))
+    inputs = [metadata for metadata in matched if is_input_path(metadata.path)]
     if not inputs:
         raise UsageError(f"no input file matches --input {pattern!r} (input files end in "
                          f"{', '.join(sorted(INPUT_FORMATS))})")
-    return inputs, len(paths) - inputs
+    return len(inputs), len(matched) - len(inputs), sum(m.size_in_bytes for m in inputs)
 
 
 def earlier_index_files(output: str, run_date: str) -> tuple[str, ...]:
@@ -64,14 +66,14 @@ def run(argv: list[str] | None = None) -> int:
         config = load_config(args.config, args.overrides)
         check_patterns(config)
         pattern = expand_input(args.input)
-        input_files, skipped_files = _matched_inputs(pattern)
-        beam_args = resolve_beam_args(beam_args)
+        input_files, skipped_files, input_bytes = _matched_inputs(pattern)
+        beam_args = resolve_beam_args(beam_args, input_bytes)
     except (UsageError, ConfigError, RunnerSetupError) as error:
         print(f"khabar: {error}", file=sys.stderr)
         return 2
 
-    LOG.info("run %s: %d input files (%d other files skipped) from %s", run_date, input_files,
-             skipped_files, pattern)
+    LOG.info("run %s: %d input files (%d other files skipped) from %s%s", run_date, input_files,
+             skipped_files, pattern, worker_processes_note(beam_args))
     try:
         with writer_of(args.output, f"run of {run_date}", config.output.lock_wait_seconds,
                        _say), staged_run(args.output, run_date) as (staging, run_id), \

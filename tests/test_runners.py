@@ -16,8 +16,9 @@ import apache_beam
 import pytest
 
 from pipeline.run import run
-from pipeline.runners import (PORTABLE_RUNNERS, RunnerSetupError, artifact_cache,
-                              portable_runner_args)
+from pipeline.runners import (MULTI_PROCESSING, PORTABLE_RUNNERS, WORKER_PROCESSES_FROM_BYTES,
+                              RunnerSetupError, artifact_cache, default_workers,
+                              portable_runner_args, resolve_beam_args)
 from readback import snapshot
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -72,10 +73,24 @@ def run_with(corpus: Path, name: str, beam_args: list[str]) -> dict[str, list[tu
 
 
 @pytest.mark.slow
-def test_multi_processing_gives_the_in_process_rows(corpus, in_process):
+def test_multi_processing_gives_the_in_process_rows_quietly(corpus, in_process, capfd):
     rows = run_with(corpus, "multi_processing",
                     ["--direct_running_mode=multi_processing", "--direct_num_workers=2"])
     assert rows == in_process
+    # The workers' own log lines (Beam's harness start-up, per-bundle progress counts) reach
+    # the driver's console filter, not the terminal.
+    stderr = capfd.readouterr().err
+    assert "khabar progress" not in stderr and "sdk_worker" not in stderr, stderr
+
+
+def test_large_inputs_run_on_a_worker_process_per_core():
+    large, small = WORKER_PROCESSES_FROM_BYTES, WORKER_PROCESSES_FROM_BYTES - 1
+    assert default_workers([], large, cores=4) == [MULTI_PROCESSING, "--direct_num_workers=4"]
+    assert default_workers([], small, cores=4) == []
+    assert default_workers([], large, cores=1) == []
+    assert default_workers(["--direct_num_workers=1"], large, cores=4) == []
+    assert default_workers(["--direct_running_mode=in_memory"], large, cores=4) == []
+    assert resolve_beam_args(["--runner=dask"], large) == ["--runner=dask"]
 
 
 @pytest.fixture(scope="module")

@@ -4,18 +4,20 @@ Two steps need the whole batch before they can finish a document: boilerplate st
 per-site line counts) and deduplication (the clusters). On the local runners every PCollection
 that crosses such a barrier is held in memory until its consumer runs, so the documents
 themselves were held there, several times over. `ThroughDisk` moves them across the barrier as
-files instead: each bundle streams its records into one file of the staging folder and emits
-the file's prefix once; the prefixes cross the barrier (a `Distinct`, a grouping, so every file is
-closed before it is read) and are read back one record at a time. Memory holds one record at a
-time plus a prefix per bundle, whatever the batch size.
+files instead: each bundle writes its records into files of `BUFFERED_RECORDS` records in the
+staging folder and emits each file's prefix once; the prefixes cross the barrier (a `Distinct`,
+a grouping, so every file is closed before it is read) and are read back one record at a time.
+Memory holds one chunk of records plus a prefix per chunk, whatever the batch size. A file per
+chunk, not per bundle, because the prefixes are the elements a runner spreads over its workers
+after the barrier: one per bundle would put each bundle's records back on a single worker.
 
 `GroupByKeyThroughDisk` does the same for a grouping: each bundle writes one file per key it
 sees, only (key, file) pairs are grouped, and each group's values are read back from its files.
 
-A file is written under a temporary name and renamed when its bundle finishes. What a bundle
-emits is the file's *prefix*, derived from its first record (and key), because nothing may be
-emitted from `finish_bundle` (Beam's Dask runner drops it); the name adds a hash of the file's
-whole content. So a retried bundle, or a runner that re-executes a stage (Dask recomputes
+A file is written under a temporary name and renamed when it is full or its bundle finishes.
+What a bundle emits is the file's *prefix*, derived from its first record (and key), because
+nothing may be emitted from `finish_bundle` (Beam's Dask runner drops it); a prefix is a folder,
+and the file's name in it is a hash of the file's whole content. So a retried bundle, or a runner that re-executes a stage (Dask recomputes
 side-input upstreams), rewrites the same file with the same content instead of adding a copy,
 while two bundles that happen to start with the same record (an LSH candidate edge found in two
 bands) keep both their files: readers take every file under a prefix.
@@ -43,12 +45,13 @@ BUFFERED_RECORDS = 1024
 
 
 def spill_prefix(folder: str, first_record: bytes) -> str:
-    """What a bundle emits for a file: the same first record always gives the same prefix."""
+    """What a bundle emits for a file: the same first record always gives the same prefix, a
+    folder of its own, so that a reader lists its few files and not the whole barrier's."""
     return FileSystems.join(folder, f"spill-{xxhash.xxh3_64_hexdigest(first_record)}")
 
 
 def spill_file(prefix: str, content_hash: str) -> str:
-    return f"{prefix}-{content_hash}{SPILL_SUFFIX}"
+    return FileSystems.join(prefix, f"{content_hash}{SPILL_SUFFIX}")
 
 
 SPILL_SUFFIX = ".pickle"
@@ -57,7 +60,7 @@ SPILL_SUFFIX = ".pickle"
 def read_spilled(prefix: str) -> Iterator:
     """The records of the spill files under one prefix, file by file in name order, each in
     the order it was written."""
-    matched = FileSystems.match([f"{prefix}-*{SPILL_SUFFIX}"])[0].metadata_list
+    matched = FileSystems.match([FileSystems.join(prefix, f"*{SPILL_SUFFIX}")])[0].metadata_list
     for path in sorted(metadata.path for metadata in matched):
         with FileSystems.open(path) as handle:
             while True:
@@ -74,9 +77,9 @@ class _SpillFile:
 
     def __init__(self, folder: str, first_record: bytes):
         self.prefix = spill_prefix(folder, first_record)
-        self._temporary = f"{self.prefix}.{os.getpid()}.{id(self):x}.tmp"
+        self._temporary = FileSystems.join(self.prefix, f"{os.getpid()}.{id(self):x}.tmp")
         if "://" not in folder:
-            os.makedirs(folder, exist_ok=True)
+            os.makedirs(self.prefix, exist_ok=True)
         self._handle = FileSystems.create(self._temporary)
         self._content = xxhash.xxh3_64()
         self._chunk: list = []
@@ -119,7 +122,10 @@ class _SpillRecords(beam.DoFn):
         self._file.add(record)
         self._buffered += 1
         if self._buffered >= BUFFERED_RECORDS:
-            self._file.flush()
+            # One file per chunk: the files are what a runner spreads over its workers after
+            # the barrier, so a bundle's records must not all come back as one element.
+            self._file.close()
+            self._file = None
             self._buffered = 0
         self._records.inc()
 
