@@ -31,7 +31,7 @@ from __future__ import annotations
 import os
 import pickle
 from dataclasses import dataclass
-from typing import Iterator
+from typing import Callable, Iterator
 
 import apache_beam as beam
 import xxhash
@@ -135,11 +135,20 @@ class _SpillRecords(beam.DoFn):
             self._file = None
 
 
-class _SpillGroups(beam.DoFn):
-    """(key, value) -> (key, spill file) once per key and bundle; values go to the key's file."""
+def _one_pair(key_and_value) -> tuple:
+    return (key_and_value,)
 
-    def __init__(self, folder: str, label: str):
+
+class _SpillGroups(beam.DoFn):
+    """(key, value) -> (key, spill file) once per key and bundle; values go to the key's file.
+
+    With `pairs_of`, each element gives its (key, value) pairs through that function here,
+    instead of through a `FlatMap` before: one Beam element per document, not one per pair
+    (LSH band entries are dozens per document)."""
+
+    def __init__(self, folder: str, label: str, pairs_of: Callable = _one_pair):
         self._folder = folder
+        self._pairs_of = pairs_of
         self._values = Metrics.counter(METRICS_NAMESPACE, f"{label}.values_spilled")
         self._files: dict = {}
         self._buffered = 0
@@ -148,20 +157,22 @@ class _SpillGroups(beam.DoFn):
         self._files = {}
         self._buffered = 0
 
-    def process(self, key_and_value):
-        key, value = key_and_value
-        spill = self._files.get(key)
-        if spill is None:
-            spill = self._files[key] = _SpillFile(
-                self._folder, pickle.dumps(key_and_value, protocol=_PROTOCOL))
-            yield key, spill.prefix
-        spill.add(value)
-        self._buffered += 1
+    def process(self, element):
+        added = 0
+        for key, value in self._pairs_of(element):
+            spill = self._files.get(key)
+            if spill is None:
+                spill = self._files[key] = _SpillFile(
+                    self._folder, pickle.dumps((key, value), protocol=_PROTOCOL))
+                yield key, spill.prefix
+            spill.add(value)
+            added += 1
+        self._buffered += added
         if self._buffered >= BUFFERED_RECORDS:
             for open_file in self._files.values():
                 open_file.flush()
             self._buffered = 0
-        self._values.inc()
+        self._values.inc(added)
 
     def finish_bundle(self):
         for spill in self._files.values():
@@ -205,15 +216,17 @@ class GroupByKeyThroughDisk(beam.PTransform):
     Only (key, file) pairs are shuffled, so the runner holds a path per key and bundle instead
     of every value; a consumer holds what it takes from the iterator. Given a tuple of
     PCollections, each is spilled where it is produced and only their paths are flattened: a
-    `Flatten` of the values themselves would hold them all in a local runner's memory."""
+    `Flatten` of the values themselves would hold them all in a local runner's memory. Given
+    `pairs_of`, the inputs' elements are not pairs but what `pairs_of` turns into pairs."""
 
-    def __init__(self, folder: str):
+    def __init__(self, folder: str, pairs_of: Callable = _one_pair):
         super().__init__()
         self._folder = folder
+        self._pairs_of = pairs_of
 
     def expand(self, keyed):
         inputs = keyed if isinstance(keyed, (tuple, list)) else (keyed,)
-        spill = _SpillGroups(self._folder, self.label)
+        spill = _SpillGroups(self._folder, self.label, self._pairs_of)
         paths = [pcoll | f"Spill{index or ''}" >> beam.ParDo(spill)
                  for index, pcoll in enumerate(inputs)]
         if len(paths) > 1:

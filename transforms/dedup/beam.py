@@ -29,6 +29,7 @@ are never rewritten.
 """
 from __future__ import annotations
 
+import functools
 import tempfile
 from dataclasses import dataclass, replace
 from typing import Optional
@@ -173,10 +174,6 @@ def _recrawl_entry(node: Node):
     whatever their texts: the re-crawl rule of `select`."""
     band, key = recrawl_bucket(node)
     return band, (key, node)
-
-
-def _band_entries(feature: Feature):
-    return _bucket_entries(feature.node, feature.bands)
 
 
 def _rep_shingles(feature: Feature):
@@ -526,13 +523,18 @@ def _id_of(feature: Feature) -> str:
     return node_id(feature.node)
 
 
-def _recrawl_of_feature(feature: Feature):
-    return _recrawl_entry(feature.node)
-
-
-def _recrawl_of_member(member):
-    node, _, _ = member
-    return _recrawl_entry(node)
+def _bucket_entries_of(element, recrawl: bool) -> list:
+    """The LSH bucket entries of a run's representative (a `Feature`) or of an earlier indexed
+    document (node, bands, shingles): one per band, and with an earlier index to match, the
+    re-crawl bucket that meets a document's earlier self."""
+    if isinstance(element, Feature):
+        node, bands = element.node, element.bands
+    else:
+        node, bands, _ = element
+    entries = _bucket_entries(node, bands)
+    if recrawl:
+        entries.append(_recrawl_entry(node))
+    return entries
 
 
 class _Assignments(beam.PTransform):
@@ -561,7 +563,7 @@ class _Assignments(beam.PTransform):
         reps = exact_groups | "Representatives" >> beam.Map(_representative)
         copies = exact_groups | "ExactCopies" >> beam.FlatMap(_exact_copies)
 
-        band_entries = [reps | "BandEntries" >> beam.FlatMap(_band_entries)]
+        band_sources = [reps]
         node_shingles = [reps | "RepShingles" >> beam.Map(_rep_shingles)]
         if self._earlier_index_files is not None:
             run_keys = (reps
@@ -577,17 +579,17 @@ class _Assignments(beam.PTransform):
                        | "EarlierByDate" >> GroupByKeyThroughDisk(spill("earlier"))
                        | "ReadEarlierShingles" >> beam.ParDo(
                            _EarlierShingles(cfg.shingle_size)))
-            band_entries += [earlier | "EarlierBands" >> beam.FlatMap(_earlier_bands),
-                             reps | "RecrawlEntries" >> beam.Map(_recrawl_of_feature),
-                             earlier | "EarlierRecrawlEntries" >> beam.Map(_recrawl_of_member)]
+            band_sources.append(earlier)
             node_shingles.append(earlier | "EarlierShingles" >> beam.Map(_earlier_shingles))
         shingle_files = tuple(node_shingles) | "ShinglesByPartition" >> GroupByKeyThroughDisk(
             spill("shingles"))
 
         # Each branch is spilled where it is made: a Flatten of the entries themselves would
         # hold them all in a local runner's memory.
-        edge_files = (tuple(band_entries)
-                      | "Bands" >> GroupByKeyThroughDisk(spill("bands"))
+        bucket_entries = functools.partial(
+            _bucket_entries_of, recrawl=self._earlier_index_files is not None)
+        edge_files = (tuple(band_sources)
+                      | "Bands" >> GroupByKeyThroughDisk(spill("bands"), pairs_of=bucket_entries)
                       | "StarEdges" >> beam.ParDo(_StarEdges(cfg.max_bucket_size))
                       | "KeyByLeft" >> beam.Map(_by_left_partition)
                       | "EdgesByPartition" >> GroupByKeyThroughDisk(spill("edges")))
@@ -618,11 +620,6 @@ class _Assignments(beam.PTransform):
                        | "JoinCopies" >> beam.CoGroupByKey()
                        | "WithCopies" >> beam.FlatMap(_with_copies))
         return reps, assignments, failures
-
-
-def _earlier_bands(member):
-    node, bands, _ = member
-    return _bucket_entries(node, bands)
 
 
 def _earlier_shingles(member):
