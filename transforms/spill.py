@@ -167,11 +167,11 @@ class _SpillGroups(beam.DoFn):
                 yield key, spill.prefix
             spill.add(value)
             added += 1
-        self._buffered += added
-        if self._buffered >= BUFFERED_RECORDS:
-            for open_file in self._files.values():
-                open_file.flush()
-            self._buffered = 0
+            self._buffered += 1
+            if self._buffered >= BUFFERED_RECORDS:
+                for open_file in self._files.values():
+                    open_file.flush()
+                self._buffered = 0
         self._values.inc(added)
 
     def finish_bundle(self):

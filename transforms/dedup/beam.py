@@ -188,8 +188,10 @@ def buckets_of_band(entries) -> dict:
     return buckets
 
 
-class _StarEdges(beam.DoFn):
-    """Each bucket's members joined to two centres (`lsh.bucket_edges`), never all pairs.
+class _StarEdges:
+    """Each bucket's members joined to two centres (`lsh.bucket_edges`), never all pairs, as
+    (partition of the left end, edge): the pairs `GroupByKeyThroughDisk` spills straight away
+    (a band's edges are hundreds of thousands, each a Beam element before).
 
     Buckets over `max_bucket_size` (templated texts) keep their best-ranked members only;
     the others are counted. Earlier runs' documents were deduplicated when indexed, so a
@@ -202,11 +204,12 @@ class _StarEdges(beam.DoFn):
         self._dropped = _counter("bucket_members_dropped")
         self._edges = _counter("candidate_edges")
 
-    def process(self, band_and_entries):
+    def __call__(self, band_and_entries):
         band, entries = band_and_entries
         buckets = buckets_of_band(entries)
         for key in sorted(buckets):
-            yield from self._bucket(band, buckets[key])
+            for edge in self._bucket(band, buckets[key]):
+                yield node_partition(edge[0]), edge
 
     def _bucket(self, band: int, members: list):
         # Most buckets hold one document: no edge, nothing to check.
@@ -246,10 +249,6 @@ def _partition_shingles(spilled_files, wanted) -> dict:
             if node in wanted:
                 found[node] = shingles, weight
     return found
-
-
-def _by_left_partition(edge):
-    return node_partition(edge[0]), edge
 
 
 def _left_halves(partition_and_joined):
@@ -590,9 +589,8 @@ class _Assignments(beam.PTransform):
             _bucket_entries_of, recrawl=self._earlier_index_files is not None)
         edge_files = (tuple(band_sources)
                       | "Bands" >> GroupByKeyThroughDisk(spill("bands"), pairs_of=bucket_entries)
-                      | "StarEdges" >> beam.ParDo(_StarEdges(cfg.max_bucket_size))
-                      | "KeyByLeft" >> beam.Map(_by_left_partition)
-                      | "EdgesByPartition" >> GroupByKeyThroughDisk(spill("edges")))
+                      | "EdgesByPartition" >> GroupByKeyThroughDisk(
+                          spill("edges"), pairs_of=_StarEdges(cfg.max_bucket_size)))
         half_files = ({"shingles": shingle_files, "edges": edge_files}
                       | "JoinLeft" >> beam.CoGroupByKey()
                       | "LeftHalves" >> beam.FlatMap(_left_halves)
