@@ -24,6 +24,7 @@ from typing import NamedTuple, Optional
 
 import regex
 
+from transforms.charclass import twin_pattern
 from transforms.folding import replace_chars
 from transforms.model import Doc
 from transforms.zwnj import ZWNJ
@@ -83,9 +84,9 @@ def load_langid(cfg: LangIdConfig = LangIdConfig()) -> LangIdState:
 # A text's words as the boundary tests below see them: maximal runs of letters and ZWNJs. The
 # counts come from one scan for these runs, `str.count` and two scans with few matches, not from
 # one regex scan of the whole text per count.
-_WORD_RUNS = regex.compile(r"[\p{L}\u200c]+")
+_WORD_RUNS = twin_pattern("{run}+", run=r"[\p{L}\u200c]")
 # Few in Arabic-script text, so Arabic-script letters are counted as all letters minus these.
-_NON_ARABIC_LETTERS = regex.compile(r"[\p{L}--\p{Script=Arabic}]+", regex.V1)
+_NON_ARABIC_LETTERS = twin_pattern("{letter}+", regex.V1, letter=r"[\p{L}--\p{Script=Arabic}]")
 _PERSIAN_ONLY = "پچژگ"
 _PERSIAN_FORMS = "یک\u200c"
 _ARABIC_ONLY = "ةى"
@@ -178,7 +179,7 @@ IRANIAN_MARKERS = (
 
 def dari_score(text: str) -> float:
     """Dari marker weight minus Iranian marker weight, each marker type counted once."""
-    return _dari_score(text, frozenset(_WORD_RUNS.findall(text)))
+    return _dari_score(text, frozenset(_WORD_RUNS.on(text).findall(text)))
 
 
 def _dari_score(text: str, words: frozenset) -> float:
@@ -208,14 +209,14 @@ def _word_runs(text: str) -> list[str]:
     one run (every `str.isalpha` character is a `\\p{L}`), so the scan reads only the other
     tokens, about one in eight in news."""
     tokens = text.split()
-    return list(filter(str.isalpha, tokens)) + \
-        _WORD_RUNS.findall(" ".join(itertools.filterfalse(str.isalpha, tokens)))
+    rest = " ".join(itertools.filterfalse(str.isalpha, tokens))
+    return list(filter(str.isalpha, tokens)) + _WORD_RUNS.on(rest).findall(rest)
 
 
 def _letter_evidence(text: str) -> _Evidence:
     runs = _word_runs(text)
     all_letters = sum(map(len, runs)) - text.count(ZWNJ)
-    letters = all_letters - sum(map(len, _NON_ARABIC_LETTERS.findall(text)))
+    letters = all_letters - sum(map(len, _NON_ARABIC_LETTERS.on(text).findall(text)))
     # Arabic words end at any non-letter, a ZWNJ too: the runs cut at their ZWNJs.
     pieces = "\n".join(runs).replace(ZWNJ, "\n").split("\n") if ZWNJ in text else runs
     # ة/ى and the article used to be one scan, which did not count a ة/ى among the article's
