@@ -255,6 +255,11 @@ def tidy_zwnj(text: str) -> tuple[str, int]:
     """
     if ZWNJ not in text or _only_between_letters(text):
         return text, 0
+    return _tidied_strays(text)
+
+
+def _tidied_strays(text: str) -> tuple[str, int]:
+    """`tidy_zwnj` without its shortcut: a Python call for every ZWNJ."""
     text, changed = _ZWNJ_RUN.subn(ZWNJ, text)
 
     def stray(match: regex.Match) -> str:
