@@ -19,6 +19,7 @@ from __future__ import annotations
 import collections
 import functools
 import itertools
+import operator
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -458,8 +459,10 @@ def _bound_sites(words: list[str], unsteady: set[str], splits: dict[str, str],
     distinct words not in `lex.steady`; `splits` the spelling `_split_joined` gives each suspect
     word (filled here, reused by `_decide`)."""
     apart = sum(map(lex.bound_affixes.__contains__, words))
-    kept = sum(_bound_parts(word, lex) for word in words
-               if ZWNJ in word and word not in lex.bound_affixes)
+    # `_bound_parts` of every word with a ZWNJ (no affix holds one), in one split of them all.
+    with_zwnj = itertools.compress(words, map(operator.contains, words, itertools.repeat(ZWNJ)))
+    kept = sum(map(lex.bound_affixes.__contains__,
+                   "\n".join(with_zwnj).replace(ZWNJ, "\n").split("\n")))
     deleted = 0
     for word in unsteady:
         if ZWNJ in word:
