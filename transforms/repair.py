@@ -520,12 +520,7 @@ class Repairer:
     model: CharBigramModel
     codepages: tuple[LegacyCodepage, ...]
 
-    def repair_line(self, line: str, persian: bool, foreign: bool = True,
-                    presentation: bool = True) -> tuple[str, list[str]]:
-        """The line fixes in turn. `foreign` / `presentation` False: the line holds no character
-        that ftfy's fix / the presentation-forms fix needs (`NOT_ASCII_OR_ARABIC`,
-        `PRESENTATION_FORMS`), which one scan of the whole text can tell for all its lines.
-        A fix that changed the line may have brought such characters: the later ones then run."""
+    def repair_line(self, line: str, persian: bool) -> tuple[str, list[str]]:
         fixes: list[str] = []
         if line.isascii():
             return line, fixes
@@ -533,10 +528,10 @@ class Repairer:
         if cfg.legacy_mojibake:
             line, applied = fix_legacy_mojibake(line, self.model, self.codepages, cfg.min_score_gain)
             fixes += applied
-        if cfg.ftfy_encoding and (foreign or fixes):
+        if cfg.ftfy_encoding:
             line, applied = fix_ftfy_encoding(line)
             fixes += applied
-        if cfg.presentation_forms and (presentation or fixes):
+        if cfg.presentation_forms:
             line, applied = fix_presentation_forms(line, persian, cfg.visual_order)
             fixes += applied
         return line, fixes
@@ -552,9 +547,7 @@ class Repairer:
         if persian is None:
             persian = looks_persian(text)
         lines = text.split("\n")
-        foreign = NOT_ASCII_OR_ARABIC.search(text) is not None
-        presentation = PRESENTATION_FORMS.search(text) is not None
-        line_fixes = [self.repair_line(line, persian, foreign, presentation) for line in lines]
+        line_fixes = [self.repair_line(line, persian) for line in lines]
         fixes += [name for _, applied in line_fixes for name in applied]
         if self.cfg.legacy_mojibake:
             line_fixes = self._residual_pass(lines, line_fixes)
