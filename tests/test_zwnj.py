@@ -4,7 +4,8 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from transforms.zwnj import BoundSites, ZWNJ, load_lexicon, restore_zwnj, tidy_zwnj
+from transforms.zwnj import (BoundSites, ZWNJ, _tidied_strays, load_lexicon, restore_zwnj,
+                             tidy_zwnj)
 
 SEEDS = Path(__file__).resolve().parent / "data" / "seeds"
 Z = ZWNJ
@@ -95,6 +96,12 @@ def test_real_words_are_not_split(word):
 def test_correct_text_is_left_alone():
     text = f"آن{Z}ها می{Z}گویند که کتاب{Z}های تازه{Z}ای خریده{Z}اند."
     assert restore_zwnj(text) == (text, 0)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=f"{ZWNJ}{ZWNJ} کتابها\u064e\u0651.\n1", max_size=30))
+def test_tidy_zwnj_shortcut_changes_nothing_the_full_pass_would_change(text):
+    assert tidy_zwnj(text) == _tidied_strays(text)
 
 
 def test_tidy_zwnj():

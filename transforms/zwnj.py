@@ -19,6 +19,7 @@ from __future__ import annotations
 import collections
 import functools
 import itertools
+import operator
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,11 +28,13 @@ from typing import Mapping
 
 import regex
 
+from transforms.charclass import twin_pattern
+
 ZWNJ = "\u200c"
 LEXICON_PATH = Path(__file__).parent / "data" / "zwnj_lexicon.tsv"
 
 # Splitting on a captured word run gives [separator, word, separator, ..., word, separator].
-WORD_RUN = regex.compile(r"([\p{L}\p{M}\u200c]+)")
+WORD_RUN = twin_pattern("({word}+)", word=r"[\p{L}\p{M}\u200c]")
 # A ZWNJ belongs directly between two letters; any other one (next to a space, at a word edge)
 # is typing debris. "می‌ شود" loses its ZWNJ here and is rejoined by the restoration.
 _ZWNJ_RUN = regex.compile(r"(?<=[\p{L}\p{M}])\u200c{2,}(?=\p{L})")
@@ -251,8 +254,13 @@ def tidy_zwnj(text: str) -> tuple[str, int]:
     """Collapse ZWNJ runs between letters and drop ZWNJs that are not between two letters,
     leaving one space where spaces were. Returns the text and how many places changed.
     """
-    if ZWNJ not in text:  # both scans below only match at a ZWNJ
+    if ZWNJ not in text or _only_between_letters(text):
         return text, 0
+    return _tidied_strays(text)
+
+
+def _tidied_strays(text: str) -> tuple[str, int]:
+    """`tidy_zwnj` without its shortcut: a Python call for every ZWNJ."""
     text, changed = _ZWNJ_RUN.subn(ZWNJ, text)
 
     def stray(match: regex.Match) -> str:
@@ -268,6 +276,15 @@ def tidy_zwnj(text: str) -> tuple[str, int]:
         return " " if keep_space else ""
 
     return _ZWNJ_WITH_SPACES.sub(stray, text), changed
+
+
+def _only_between_letters(text: str) -> bool:
+    """Whether every ZWNJ in `text` is one `tidy_zwnj` keeps: alone, after a letter or mark and
+    before a letter. Most texts that hold ZWNJs hold only those; this costs a split and a
+    lookup per distinct neighbour, not a Python call per ZWNJ."""
+    parts = text.split(ZWNJ)
+    return all(parts) and all(_is_letter(char, True) for char in {part[-1] for part in parts[:-1]}) \
+        and all(_is_letter(char, False) for char in {part[0] for part in parts[1:]})
 
 
 def _is_letter(char: str, or_mark: bool) -> bool:
@@ -442,8 +459,10 @@ def _bound_sites(words: list[str], unsteady: set[str], splits: dict[str, str],
     distinct words not in `lex.steady`; `splits` the spelling `_split_joined` gives each suspect
     word (filled here, reused by `_decide`)."""
     apart = sum(map(lex.bound_affixes.__contains__, words))
-    kept = sum(_bound_parts(word, lex) for word in words
-               if ZWNJ in word and word not in lex.bound_affixes)
+    # `_bound_parts` of every word with a ZWNJ (no affix holds one), in one split of them all.
+    with_zwnj = itertools.compress(words, map(operator.contains, words, itertools.repeat(ZWNJ)))
+    kept = sum(map(lex.bound_affixes.__contains__,
+                   "\n".join(with_zwnj).replace(ZWNJ, "\n").split("\n")))
     deleted = 0
     for word in unsteady:
         if ZWNJ in word:
@@ -473,7 +492,7 @@ def restore_zwnj(text: str, lexicon: ZwnjLexicon | None = None) -> tuple[str, in
     ("فوق‌العاده ای"): the decision looks only at that word, so a second pass agrees with the first.
     """
     lex = lexicon or load_lexicon()
-    pieces = WORD_RUN.split(text)
+    pieces = WORD_RUN.on(text).split(text)
     # pieces alternate: separator, word, separator, word, ..., separator; word k is pieces[2k + 1]
     words = pieces[1::2]
     distinct = set(words)
