@@ -138,9 +138,32 @@ def _match_form_of_letters(letters: str) -> str:
     """`match_form` of the line whose `fold_letters` is `letters` (shared with its line key).
     The match-only folds neither make nor take a digit, so applied after `fold_letters`'s digit
     pass they give what `fold_letters(line, MATCH_LETTER_FOLDS)` does."""
-    folded = _collapse_spaces(replace_chars(letters, MATCH_ONLY_FOLDS).casefold())
-    trimmed = _trim(folded)
-    return trimmed or folded
+    return _match_form_of_cased(_cased(letters))
+
+
+def _cased(letters: str) -> str:
+    return replace_chars(letters, MATCH_ONLY_FOLDS).casefold()
+
+
+def _match_form_of_cased(cased: str) -> str:
+    """`match_form` of the line whose `_cased(fold_letters(line))` is `cased`."""
+    folded = _collapse_spaces(cased)
+    return _trim(folded) or folded
+
+
+def fold_lines(lines: list[str]) -> tuple[list[str], list[str]]:
+    """`fold_letters` and `match_form` of each of `lines`, folded together.
+
+    Every fold (NFKC, the letter, mark and digit folds, casefolding) maps a character, or a
+    run of marks, on its own, and NFKC composes nothing across a newline: so the lines joined
+    by newlines fold to their folds joined by newlines, in one call for the document instead
+    of one per line. A line holding a newline itself is folded alone."""
+    joined = fold_letters("\n".join(lines))
+    letters = joined.split("\n")
+    if len(letters) != len(lines):
+        letters = [fold_letters(line) for line in lines]
+        return letters, [_match_form_of_letters(folded) for folded in letters]
+    return letters, [_match_form_of_cased(cased) for cased in _cased(joined).split("\n")]
 
 
 def _key_hash(key: str) -> int:
@@ -199,6 +222,14 @@ def _str_split_counts(text: str) -> bool:
     return text[0] != "\u200c" and text[-1] != "\u200c" and not _has_python_only_space(text)
 
 
+def _form_word_count(form: str) -> int:
+    """`word_count` of a match form: single spaces between its words and no ZWNJ (folded
+    away), so its spaces count them unless a Python-only space was left in it."""
+    if not form or _has_python_only_space(form):
+        return word_count(form)
+    return form.count(" ") + 1 + _letter_colons(form)
+
+
 def _letter_colons(text: str) -> int:
     return len(_LETTER_COLON.findall(text)) if ":" in text or "：" in text else 0
 
@@ -250,44 +281,55 @@ class LineKind:
     """One boilerplate kind from the YAML: where it may occur, how long it may be, its regexes.
 
     `screens[i]` holds strings one of which every match of `patterns[i]` contains (empty: no
-    screen, see `literal_screen`); a line holding none of them is not tried against it.
-    `any_screen` is all the screens' strings: a line holding none of those (most lines, for a
-    kind like `promo` that screens most of its patterns) is tried against the `unscreened`
-    patterns alone."""
+    screen, see `literal_screen`); a line holding none of them is not tried against it."""
     name: str
     reason: str
     where: str
     max_words: int
     patterns: tuple[regex.Pattern, ...]
     screens: tuple[tuple[str, ...], ...]
+
+
+@dataclass(frozen=True)
+class KindSet:
+    """The kinds one line may be (those of its place whose `max_words` admit its word count),
+    in order, as one flat list of their patterns, with the patterns a line may be tried
+    against by its first character (`first_chars`).
+
+    `any_screen` is all the screens' strings: a line holding none of those (most lines: the
+    screened patterns are `promo`'s) is tried against the unscreened patterns alone."""
+    kinds: tuple[LineKind, ...]
     any_screen: tuple[str, ...] = field(init=False, repr=False, compare=False)
-    unscreened: tuple[regex.Pattern, ...] = field(init=False, repr=False, compare=False)
+    # [screens read or not][first character]: (kind, pattern, screen) in order; the `None` key
+    # holds those for a character no pattern names (the patterns that may start with any).
+    _by_start: tuple[Mapping, Mapping] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
+        entries = [(kind, pattern, screen, first_chars(pattern.pattern)) for kind in self.kinds
+                   for pattern, screen in zip(kind.patterns, kind.screens)]
+        named = set().union(*(starts for *_, starts in entries if starts is not None))
+        tables = []
+        for with_screened in (False, True):
+            kept = [entry for entry in entries if with_screened or not entry[2]]
+            tables.append({char: tuple((kind, pattern, screen) for kind, pattern, screen, starts
+                                       in kept if starts is None or char in starts)
+                           for char in (*named, None)})
         # A frozen dataclass sets its derived fields through object.__setattr__.
+        object.__setattr__(self, "_by_start", tuple(map(MappingProxyType, tables)))
         object.__setattr__(self, "any_screen", tuple(dict.fromkeys(
-            text for screen in self.screens for text in screen)))
-        object.__setattr__(self, "unscreened", tuple(
-            pattern for pattern, screen in zip(self.patterns, self.screens) if not screen))
+            text for *_, screen, _ in entries for text in screen)))
 
-    def matches(self, form: str, words: int) -> Optional[regex.Match]:
-        """The first pattern matching the whole `form` (a `match_form`, whose `word_count` is
-        `words`)."""
-        if words > self.max_words:
-            return None
-        if self.any_screen and not _contains_any(form, self.any_screen):
-            for pattern in self.unscreened:
-                found = pattern.fullmatch(form)
-                if found:
-                    return found
-            return None
-        for pattern, screen in zip(self.patterns, self.screens):
-            if screen and not _contains_any(form, screen):
-                continue
-            found = pattern.fullmatch(form)
-            if found:
-                return found
+    def first_match(self, form: str) -> Optional[LineKind]:
+        """The first kind with a pattern matching the whole `form` (a `match_form`)."""
+        table = self._by_start[_contains_any(form, self.any_screen)]
+        tried = table.get(form[:1], table[None])
+        for kind, pattern, screen in tried:
+            if (not screen or _contains_any(form, screen)) and pattern.fullmatch(form):
+                return kind
         return None
+
+
+_NO_KINDS = KindSet(())
 
 
 def _contains_any(form: str, strings: tuple[str, ...]) -> bool:
@@ -377,37 +419,136 @@ def literal_screen(pattern: str) -> tuple[str, ...]:
                         if not any(other != text and other in text for other in folded)))
 
 
+
+# --- first characters ---------------------------------------------------------------------------
+# Most patterns open with a word or an alternation of words, so a fullmatch can start with a few
+# characters only; a line starting with another one is not tried against them (most lines, most
+# patterns). Read, like the screens, from Python's parse of the pattern; a pattern whose start it
+# cannot read safely may start with anything.
+
+_ZERO_WIDTH = (re_parser.AT, re_parser.ASSERT, re_parser.ASSERT_NOT)
+_LARGEST_RANGE = 512  # a class with a wider range may start with anything
+
+
+class _AnyStart(Exception):
+    """The pattern may start with any character (or its start cannot be read safely)."""
+
+
+def _case_variants(code: int) -> set[str]:
+    """A pattern character and the first character of its casefold: what it matches first in
+    a casefolded match form under full case-insensitive matching."""
+    char = chr(code)
+    return {char, char.casefold()[:1] or char}
+
+
+def _set_starts(items) -> set[str]:
+    starts: set[str] = set()
+    for op, arg in items:
+        if op is re_parser.LITERAL:
+            starts |= _case_variants(arg)
+        elif op is re_parser.RANGE and arg[1] - arg[0] < _LARGEST_RANGE:
+            for code in range(arg[0], arg[1] + 1):
+                starts |= _case_variants(code)
+        else:  # a negation, a category (\w, \s) or a wide range
+            raise _AnyStart
+    return starts
+
+
+def _starts(items) -> tuple[set[str], bool]:
+    """(characters a match of the parsed sequence `items` can start with, whether it can match
+    the empty string)."""
+    starts: set[str] = set()
+    for op, arg in items:
+        if op is re_parser.LITERAL:
+            return starts | _case_variants(arg), False
+        if op in _ZERO_WIDTH:
+            continue
+        if op is re_parser.IN:
+            return starts | _set_starts(arg), False
+        if op is re_parser.SUBPATTERN:
+            found, empty = _starts(arg[-1])
+        elif op is re_parser.ATOMIC_GROUP:
+            found, empty = _starts(arg)
+        elif op is re_parser.BRANCH:
+            branches = [_starts(branch) for branch in arg[1]]
+            found = set().union(*(branch for branch, _ in branches))
+            empty = any(branch_empty for _, branch_empty in branches)
+        elif op in _REPEATS:
+            found, empty = _starts(arg[2])
+            empty = empty or arg[0] == 0
+        else:  # any character, a back reference, a conditional group
+            raise _AnyStart
+        starts |= found
+        if not empty:
+            return starts, False
+    return starts, True
+
+
+def _has_braces(items) -> bool:
+    """A literal brace anywhere: `regex` fuzzy constraints (`{e<=1}`) that `re` reads as text,
+    under which a match may start with any character."""
+    for op, arg in items:
+        if op is re_parser.LITERAL and chr(arg) in "{}":
+            return True
+        nested = (arg[-1] if op is re_parser.SUBPATTERN else arg if op is re_parser.ATOMIC_GROUP
+                  else arg[2] if op in _REPEATS else None)
+        if nested is not None and _has_braces(nested):
+            return True
+        if op is re_parser.BRANCH and any(_has_braces(branch) for branch in arg[1]):
+            return True
+    return False
+
+
+def first_chars(pattern: str) -> Optional[frozenset[str]]:
+    """The characters a fullmatch of `pattern` (case-insensitive) on a casefolded match form can
+    start with; None when it may start with any, or the pattern holds syntax the `re` parse may
+    not read as the `regex` module does."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # "possible nested set": `regex` V1 syntax
+            parsed = list(re_parser.parse(pattern))
+        if _has_braces(parsed):
+            return None
+        starts, empty = _starts(parsed)
+    except (re.error, Warning, _AnyStart):
+        return None
+    return None if empty else frozenset(starts)
+
+
 @dataclass(frozen=True)
 class BoilerplateState:
     """Everything the step needs, built once per worker by `load_boilerplate`.
 
-    `kinds_by_words[where][n]`: the kinds of `where` whose `max_words` admits a line of n words,
-    in order (most lines are paragraphs longer than every kind's limit)."""
+    `kinds_by_words[place][n]`: the `KindSet` of the kinds a line of n words may be in `place`
+    (most lines are paragraphs longer than every kind's limit). Places are the YAML's `where`
+    values, and "top": the head above the title, the only place site names are looked for."""
     cfg: BoilerplateConfig
     kinds: tuple[LineKind, ...]
     site_name_words: frozenset[str]
     share_bar_words: frozenset[str]
     date_words: frozenset[str]
     vocab: Vocabulary
-    kinds_by_words: Mapping[str, tuple[tuple[LineKind, ...], ...]] = field(
+    kinds_by_words: Mapping[str, tuple[KindSet, ...]] = field(
         init=False, repr=False, compare=False)
 
     def __post_init__(self):
+        head = self.kinds_for("head")
+        places = {"top": head, "head": tuple(kind for kind in head if kind.reason != "site_name"),
+                  "anywhere": self.kinds_for("anywhere"), "tail": self.kinds_for("tail")}
         tables = {}
-        for where in WHERE_VALUES:
-            kinds = self.kinds_for(where)
+        for place, kinds in places.items():
             longest = max((kind.max_words for kind in kinds), default=-1)
-            tables[where] = tuple(tuple(kind for kind in kinds if words <= kind.max_words)
+            tables[place] = tuple(KindSet(tuple(kind for kind in kinds if words <= kind.max_words))
                                   for words in range(longest + 1))
         object.__setattr__(self, "kinds_by_words", MappingProxyType(tables))
 
     def kinds_for(self, where: str) -> tuple[LineKind, ...]:
         return tuple(kind for kind in self.kinds if kind.where == where)
 
-    def kinds_within(self, where: str, words: int) -> tuple[LineKind, ...]:
-        """The kinds of `where` a line of `words` words may be."""
-        table = self.kinds_by_words[where]
-        return table[words] if words < len(table) else ()
+    def kinds_within(self, place: str, words: int) -> KindSet:
+        """The kinds a line of `words` words may be in `place`."""
+        table = self.kinds_by_words[place]
+        return table[words] if words < len(table) else _NO_KINDS
 
 
 def _fold_pattern(pattern: str) -> str:
@@ -789,14 +930,6 @@ def _site_label(line: str) -> str:
     return _trim(first) or line.strip()
 
 
-def _match_kind(form: str, words: int, kinds: tuple[LineKind, ...]) -> Optional[LineKind]:
-    """The first of `kinds` matching `form` (whose `word_count` is `words`)."""
-    for kind in kinds:
-        if kind.matches(form, words):
-            return kind
-    return None
-
-
 def classify_lines(lines: list[str], lang: str, state: BoilerplateState,
                    site_common_lines: frozenset = frozenset(),
                    batch_titles: frozenset = frozenset(),
@@ -812,11 +945,10 @@ def classify_lines(lines: list[str], lang: str, state: BoilerplateState,
         a first line equal to `title` is removed as `repeated_title`.
     """
     cfg = state.cfg
-    lines = [line.strip() for line in lines if line.strip()]
-    letters = [fold_letters(line) for line in lines]  # for both match forms and line keys
-    forms = [_match_form_of_letters(folded) for folded in letters]
+    lines = [line for line in map(str.strip, lines) if line]
+    letters, forms = fold_lines(lines)  # letters: for both match forms and line keys
     # Word counts once per line: every pattern kind and shape test asks for them.
-    form_words = [word_count(form) for form in forms]
+    form_words = [_form_word_count(form) for form in forms]
     words = [word_count(line) for line in lines]
     reasons: dict[int, str] = {}
     credited = site_name = None
@@ -852,7 +984,7 @@ def classify_lines(lines: list[str], lang: str, state: BoilerplateState,
 
     def take_anywhere(i: int) -> bool:
         nonlocal credited
-        kind = _match_kind(forms[i], form_words[i], state.kinds_within("anywhere", form_words[i]))
+        kind = state.kinds_within("anywhere", form_words[i]).first_match(forms[i])
         if kind is not None:
             reasons[i] = kind.reason
             if kind.reason == "source_credit" and credited is None:
@@ -868,10 +1000,10 @@ def classify_lines(lines: list[str], lang: str, state: BoilerplateState,
         return False
 
     def head_reason(i: int, before_title: bool = False) -> Optional[str]:
-        for kind in state.kinds_within("head", form_words[i]):
-            if (before_title or kind.reason != "site_name") and kind.matches(
-                    forms[i], form_words[i]):
-                return kind.reason
+        kind = state.kinds_within("top" if before_title else "head", form_words[i]).first_match(
+            forms[i])
+        if kind is not None:
+            return kind.reason
         if _is_dateline(forms[i], state):
             return "dateline"
         return shape(i, "top" if before_title else "head")
@@ -955,7 +1087,7 @@ def classify_lines(lines: list[str], lang: str, state: BoilerplateState,
     for i in range(last_paragraph + 1, len(lines)):
         if i in reasons or i == title_index:
             continue
-        kind = _match_kind(forms[i], form_words[i], state.kinds_within("tail", form_words[i]))
+        kind = state.kinds_within("tail", form_words[i]).first_match(forms[i])
         reason = kind.reason if kind is not None else shape(i, "tail")
         if reason is not None:
             reasons[i] = reason
