@@ -677,12 +677,13 @@ def _names_the_body(first: str, second: str, rest: list[str]) -> bool:
     return _body_overlap(first, body_words) >= 0.5 > _body_overlap(second, body_words)
 
 
-def _is_byline_shape(form: str) -> bool:
+def _is_byline_shape(form: str, words: int) -> bool:
     """"Name – City", "Site | City", "Name- Site- City:": short dash- or bar-separated
-    segments."""
+    segments. `words` is the form's `word_count` (the cheap test, made first)."""
+    if words > 7:
+        return False
     parts = [p for p in _DASH_SPLIT.split(form) if p]
-    return (2 <= len(parts) <= 4 and word_count(form) <= 7
-            and all(word_count(p) <= 3 for p in parts))
+    return 2 <= len(parts) <= 4 and all(word_count(p) <= 3 for p in parts)
 
 
 # --- the related-headline block ---------------------------------------------------------------
@@ -827,12 +828,13 @@ def find_headline_block(lines: list[str], words: list[int], reasons: dict[int, s
     body = [lines[i] for i in body_indices]
     if not any(is_prose(lines[i], words[i]) for i in body_indices):
         return None  # no paragraph above: the short lines are the article itself (verse, notes)
-    body_words = Counter(w for line in body for w in _content_words(line))
     hits = [i for i in run
             if (h := line_hash(lines[i])) in batch_titles and h != own_title_hash]
+    if not (len(run) >= cfg.headline_block_min_lines or after_end or len(hits) == len(run)):
+        return None  # too short a run to be a block whatever its score
+    body_words = Counter(w for line in body for w in _content_words(line))
     score = _block_score([lines[i] for i in run], len(hits), after_end, body_words)
-    enough = len(run) >= cfg.headline_block_min_lines or after_end or len(hits) == len(run)
-    if not enough or score < cfg.headline_block_min_score:
+    if score < cfg.headline_block_min_score:
         return None
     if not after_end:
         # No line above marks the article's end: leave the body's own closing lines (those
@@ -851,20 +853,33 @@ _DASH_BYLINE_PREFIX = regex.compile(
     r"^((?:[^\s:：\-–]+ ?){1,3}[-–] ?){1,3}(?:[^\s:：\-–]+ ?){1,3}[:：]\s+(?=\S)")
 
 
+_SHARE_PREFIX_WORDS = 4  # a share bar glued to the first paragraph has at least this many
+
+
+def _dash_before_colon(line: str) -> bool:
+    """A dash before the line's first colon: what a `_DASH_BYLINE_PREFIX` match holds, its words
+    holding neither (the costly part of the pattern, its nested repeats, is not tried)."""
+    colon = min((at for at in (line.find(":"), line.find("：")) if at >= 0), default=-1)
+    return colon > 0 and (line.find("-", 0, colon) >= 0 or line.find("–", 0, colon) >= 0)
+
+
 def split_inline_prefix(line: str, letters: str,
                         state: BoilerplateState) -> Optional[tuple[str, str, str]]:
     """`(prefix, rest, reason)` when the first paragraph starts with a share bar, a
     "name- site- city:" byline or a "city – date (agency) –" dateline that lost its own line;
     None otherwise. `letters` is the line's `fold_letters`."""
-    tokens = line.split(" ")
-    consumed = 0
-    while consumed < len(tokens) and _fold_word(tokens[consumed]) in state.share_bar_words:
-        consumed += 1
-    if consumed >= 4 and consumed < len(tokens):
-        rest = " ".join(tokens[consumed:])
-        if is_prose(rest):
-            return " ".join(tokens[:consumed]), rest, "share_prompt"
-    found = _DASH_BYLINE_PREFIX.match(line)
+    head = line.split(" ", _SHARE_PREFIX_WORDS)  # (most first words are no share word)
+    if len(head) > _SHARE_PREFIX_WORDS and all(
+            _fold_word(token) in state.share_bar_words for token in head[:-1]):
+        tokens = line.split(" ")
+        consumed = _SHARE_PREFIX_WORDS
+        while consumed < len(tokens) and _fold_word(tokens[consumed]) in state.share_bar_words:
+            consumed += 1
+        if consumed < len(tokens):
+            rest = " ".join(tokens[consumed:])
+            if is_prose(rest):
+                return " ".join(tokens[:consumed]), rest, "share_prompt"
+    found = _DASH_BYLINE_PREFIX.match(line) if _dash_before_colon(line) else None
     if found and word_count(found.group()) <= 8 and is_prose(line[found.end():]):
         return found.group().strip(), line[found.end():], "byline"
     prefix = dateline_prefix(line, letters, state.vocab)
@@ -1012,7 +1027,7 @@ def classify_lines(lines: list[str], lang: str, state: BoilerplateState,
         return (i + 1 < len(lines) and looks_like_title(lines[i], cfg, words[i])
                 and not is_prose(lines[i], words[i])
                 and not _is_list_item(lines[i]) and head_reason(i) is None
-                and not _is_byline_shape(forms[i]))
+                and not _is_byline_shape(forms[i], form_words[i]))
 
     # 1. The head: site name, title, byline, dateline, repeated title — until the body starts.
     title_decided = has_title
@@ -1030,7 +1045,7 @@ def classify_lines(lines: list[str], lang: str, state: BoilerplateState,
             site_name = site_name or _site_label(line)
         elif reason is not None and reason != "site_name":
             reasons[index] = reason
-        elif _is_byline_shape(form) and (title_decided or index + 1 < len(lines)
+        elif _is_byline_shape(form, form_words[index]) and (title_decided or index + 1 < len(lines)
                                          and is_prose(lines[index + 1], words[index + 1])):
             reasons[index] = "byline"
         elif take_anywhere(index):
@@ -1130,8 +1145,8 @@ def strip_step(doc: Doc, state: BoilerplateState,
     verdict = classify_lines(doc.text.split("\n"), doc.lang, state, common, batch_titles,
                              has_title=has_title, title=doc.title)
     text = _join_paragraphs(doc.text, verdict)
-    left = len("".join(text.split()))  # non-space characters: `str.split` splits on `isspace`
-    if left < state.cfg.min_clean_chars:
+    if not _has_chars(text, state.cfg.min_clean_chars):
+        left = _non_space_chars(text)
         reasons = Counter(line.reason for line in verdict.removed)
         summary = ", ".join(f"{reason}×{count}" for reason, count in sorted(reasons.items()))
         raise Reject("empty_after_cleaning",
@@ -1150,6 +1165,18 @@ def strip_step(doc: Doc, state: BoilerplateState,
     if not changes and not verdict.removed:
         return doc
     return doc.replace(**changes).with_removed(verdict.removed)
+
+
+def _non_space_chars(text: str) -> int:
+    return len("".join(text.split()))  # `str.split` splits on `isspace`
+
+
+def _has_chars(text: str, least: int) -> bool:
+    """`_non_space_chars(text) >= least`, read from the text's head when that holds enough:
+    splitting a whole article into words only to count its letters was a tenth of the step."""
+    head = text[:4 * least]
+    return _non_space_chars(head) >= least or (len(head) < len(text)
+                                                and _non_space_chars(text) >= least)
 
 
 def _join_paragraphs(original: str, verdict: Classified) -> str:
