@@ -151,19 +151,25 @@ def _match_form_of_cased(cased: str) -> str:
     return _trim(folded) or folded
 
 
-def fold_lines(lines: list[str]) -> tuple[list[str], list[str]]:
-    """`fold_letters` and `match_form` of each of `lines`, folded together.
+def letters_of_lines(lines: list[str]) -> list[str]:
+    """`fold_letters` of each line, folded together.
 
-    Every fold (NFKC, the letter, mark and digit folds, casefolding) maps a character, or a
-    run of marks, on its own, and NFKC composes nothing across a newline: so the lines joined
-    by newlines fold to their folds joined by newlines, in one call for the document instead
-    of one per line. A line holding a newline itself is folded alone."""
-    joined = fold_letters("\n".join(lines))
-    letters = joined.split("\n")
-    if len(letters) != len(lines):
-        letters = [fold_letters(line) for line in lines]
-        return letters, [_match_form_of_letters(folded) for folded in letters]
-    return letters, [_match_form_of_cased(cased) for cased in _cased(joined).split("\n")]
+    Every fold (NFKC, the letter, mark and digit folds) maps a character, or a run of marks, on
+    its own, and NFKC composes nothing across a newline: so lines joined by newlines fold to
+    their folds joined by newlines, in one call for a document instead of one per line. Lines
+    holding a newline themselves are folded one by one."""
+    letters = fold_letters("\n".join(lines)).split("\n")
+    return letters if len(letters) == len(lines) else [fold_letters(line) for line in lines]
+
+
+def fold_lines(lines: list[str]) -> tuple[list[str], list[str]]:
+    """`fold_letters` and `match_form` of each line, folded together (casefolding too maps
+    each character on its own)."""
+    letters = letters_of_lines(lines)
+    cased = _cased("\n".join(letters)).split("\n")
+    if len(cased) != len(letters):  # a line holding a newline
+        cased = [_cased(folded) for folded in letters]
+    return letters, [_match_form_of_cased(text) for text in cased]
 
 
 def _key_hash(key: str) -> int:
@@ -175,6 +181,11 @@ def _key_hash(key: str) -> int:
 def line_hash(line: str) -> int:
     """Stable 63-bit hash of a line's fold key (the unit of corpus-learned boilerplate)."""
     return _hash_of_letters(fold_letters(line))
+
+
+def line_hashes(lines: list[str]) -> list[int]:
+    """`line_hash` of each line, the lines folded together (`letters_of_lines`)."""
+    return [_hash_of_letters(letters) for letters in letters_of_lines(lines)]
 
 
 def _hash_of_letters(letters: str) -> int:
