@@ -112,14 +112,20 @@ def _collapse_spaces(text: str) -> str:
     return text if single_spaced(text) else " ".join(text.split())
 
 
+# Characters no edge run holds (ASCII and Arabic-script letters and digits), read from the
+# pattern itself: most lines open, and many end, with one and need no regex there.
+_NOT_EDGE = frozenset(char for char in map(chr, (*range(0x30, 0x7B), *range(0x600, 0x700)))
+                      if not _EDGE_RUN.match(char))
+
+
 def _trim(text: str) -> str:
     """`text` without decoration at either end. The trailing run is found by matching the
     reversed text, not by trying every position of the line as a regex `<edge>+$` would."""
-    head = _EDGE_RUN.match(text)
+    head = None if text[:1] in _NOT_EDGE else _EDGE_RUN.match(text)
     start = head.end() if head else 0
     if start == len(text):
         return ""
-    tail = _EDGE_RUN.match(text[::-1])
+    tail = None if text[-1] in _NOT_EDGE else _EDGE_RUN.match(text[::-1])
     return text[start:len(text) - tail.end()] if tail else text[start:]
 
 
@@ -613,22 +619,29 @@ _NUMBER = regex.compile(r"^\d+$")
 
 
 def _is_dateline(form: str, state: BoilerplateState) -> bool:
-    """Mostly date tokens (month/day names, numbers, calendar marks) with a real date in it."""
+    """Mostly date tokens (month/day names, numbers, calendar marks) with a real date in it.
+
+    The digits of a match form are ASCII (`fold_letters`), so the number patterns are tried
+    only on tokens opening with one; and the tokens are read only while enough may be dates."""
     tokens = form.replace("،", " ").replace(",", " ").split()
     if not 2 <= len(tokens) <= 16:
         return False
     dated = anchored = 0
-    for token in tokens:
+    least = 0.7 * len(tokens)
+    for seen, token in enumerate(tokens, 1):
         token = token.strip("()[]-–:.")
-        if _NUMERIC_DATE.match(token):
+        numeric = "0" <= token[:1] <= "9"
+        if numeric and _NUMERIC_DATE.match(token):
             dated += 1
             anchored += 2
-        elif _NUMBER.match(token):
+        elif numeric and _NUMBER.match(token):
             dated += 1
         elif token in state.date_words:
             dated += 1
             anchored += len(token) >= 3
-    return anchored >= 2 and dated >= 0.7 * len(tokens)
+        elif dated + len(tokens) - seen < least:  # too few dates even if the rest are
+            return False
+    return anchored >= 2 and dated >= least
 
 
 def _is_share_bar(form: str, state: BoilerplateState) -> bool:
