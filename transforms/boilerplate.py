@@ -298,13 +298,16 @@ class LineKind:
     """One boilerplate kind from the YAML: where it may occur, how long it may be, its regexes.
 
     `screens[i]` holds strings one of which every match of `patterns[i]` contains (empty: no
-    screen, see `literal_screen`); a line holding none of them is not tried against it."""
+    screen, see `literal_screen`); a line holding none of them is not tried against it.
+    `starts[i]`: the characters a match of `patterns[i]` starts with (None: any, see
+    `first_chars`)."""
     name: str
     reason: str
     where: str
     max_words: int
     patterns: tuple[regex.Pattern, ...]
     screens: tuple[tuple[str, ...], ...]
+    starts: tuple[Optional[frozenset[str]], ...]
 
 
 @dataclass(frozen=True)
@@ -322,8 +325,8 @@ class KindSet:
     _by_start: tuple[Mapping, Mapping] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
-        entries = [(kind, pattern, screen, first_chars(pattern.pattern)) for kind in self.kinds
-                   for pattern, screen in zip(kind.patterns, kind.screens)]
+        entries = [(kind, pattern, screen, starts) for kind in self.kinds
+                   for pattern, screen, starts in zip(kind.patterns, kind.screens, kind.starts)]
         named = set().union(*(starts for *_, starts in entries if starts is not None))
         tables = []
         for with_screened in (False, True):
@@ -553,10 +556,16 @@ class BoilerplateState:
         places = {"top": head, "head": tuple(kind for kind in head if kind.reason != "site_name"),
                   "anywhere": self.kinds_for("anywhere"), "tail": self.kinds_for("tail")}
         tables = {}
+        sets: dict[tuple[LineKind, ...], KindSet] = {}  # one per distinct admitted kinds
         for place, kinds in places.items():
             longest = max((kind.max_words for kind in kinds), default=-1)
-            tables[place] = tuple(KindSet(tuple(kind for kind in kinds if words <= kind.max_words))
-                                  for words in range(longest + 1))
+            table = []
+            for words in range(longest + 1):
+                admitted = tuple(kind for kind in kinds if words <= kind.max_words)
+                if admitted not in sets:
+                    sets[admitted] = KindSet(admitted)
+                table.append(sets[admitted])
+            tables[place] = tuple(table)
         object.__setattr__(self, "kinds_by_words", MappingProxyType(tables))
 
     def kinds_for(self, where: str) -> tuple[LineKind, ...]:
@@ -598,7 +607,8 @@ def _compile_kind(name: str, spec: dict) -> LineKind:
     return LineKind(name=name, reason=spec.get("reason", name), where=spec.get("where", "anywhere"),
                     max_words=int(spec.get("max_words", 12)),
                     patterns=tuple(regex.compile(p, _PATTERN_FLAGS) for p in sources),
-                    screens=tuple(literal_screen(p) for p in sources))
+                    screens=tuple(literal_screen(p) for p in sources),
+                    starts=tuple(first_chars(p) for p in sources))
 
 
 def load_boilerplate(cfg: BoilerplateConfig = BoilerplateConfig()) -> BoilerplateState:
