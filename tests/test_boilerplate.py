@@ -272,7 +272,7 @@ def _as_re(pattern) -> re.Pattern | None:
 
 _DRAWABLE = [drawable for kind in STATE.kinds for pattern in kind.patterns
              if (drawable := _as_re(pattern)) is not None]
-_FORMS = st.lists(st.text(alphabet="اب تة:#کك۱1smsَا", max_size=24), max_size=4).map(" ".join)
+_FORMS = st.lists(st.text(alphabet="اب تة:#کك۱1sms\u064eا", max_size=24), max_size=4).map(" ".join)
 
 
 @settings(max_examples=200, deadline=None)
@@ -511,3 +511,19 @@ def test_vocabulary_knows_written_forms():
     assert categories("وكالة الأنباء الكويتية") == [{"agencies", "outlets"}, {"agencies"},
                                                    {"agencies"}]
     assert "related" not in categories("وآخر")[0]                 # no clitics on cue words
+
+
+# Listed terms of several words, their words alone and other words: lines whose terms overlap.
+_TERMS = sorted(term for term in STATE.vocab.entries if " " in term)[::20]
+_TERM_PIECES = _TERMS + sorted({word for term in _TERMS for word in term.split()}) + ["و", "12"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(_TERM_PIECES), max_size=8).map(lambda pieces: " ".join(
+    pieces).split()), st.integers(1, 4))
+def test_marks_of_a_line_opening_are_read_from_its_first_words(tokens, count):
+    """`dateline_prefix` marks only a line's first words: the marks of the first `count` tokens
+    are those of the first `count - 1 + longest_term` tokens."""
+    vocab = STATE.vocab
+    assert vocab.marks(tokens[:count - 1 + vocab.longest_term])[:count] == \
+        vocab.marks(tokens)[:count]
