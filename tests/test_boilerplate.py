@@ -225,13 +225,81 @@ _SCREENED = [(pattern, screen) for kind in STATE.kinds
 @given(st.data())
 def test_literal_screens_skip_only_patterns_that_cannot_match(data):
     """Lines a screened pattern matches (drawn from the pattern itself, any letter case, as a
-    casefolded match form) always pass its screen: the screen skips no line the full
-    `LineKind.matches` would match."""
+    casefolded match form) always pass its screen: the screen skips no line the pattern would
+    match."""
     pattern, screen = data.draw(st.sampled_from(_SCREENED))
     line = data.draw(st.from_regex(re.compile(pattern.pattern, re.IGNORECASE), fullmatch=True))
     form = line.casefold()
     if pattern.fullmatch(form):
         assert any(text in form for text in screen), (pattern.pattern, form)
+
+
+_STARTING = [(pattern, starts) for kind in STATE.kinds for pattern in kind.patterns
+             if (starts := boilerplate.first_chars(pattern.pattern)) is not None]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.data())
+def test_first_chars_hold_the_start_of_every_match(data):
+    """Lines a pattern matches (drawn from the pattern itself, any letter case, casefolded)
+    start with one of its `first_chars`: a line starting otherwise is rightly not tried."""
+    pattern, starts = data.draw(st.sampled_from(_STARTING))
+    line = data.draw(st.from_regex(re.compile(pattern.pattern, re.IGNORECASE), fullmatch=True))
+    form = line.casefold()
+    if pattern.fullmatch(form):
+        assert form[:1] in starts, (pattern.pattern, form)
+
+
+def test_first_chars_read_openings_and_decline_unsure_syntax():
+    first_chars = boilerplate.first_chars
+    assert first_chars(r"(send|ارسل)\s.{0,9}") == {"s", "ا"}
+    assert first_chars(r"(www\.)?[a-c]+x") == {"w", "a", "b", "c"}  # an optional group and more
+    assert first_chars(r"\b(?=a)(?:Ab|ß)") == {"A", "a", "ß", "s"}  # as casefolded text starts
+    assert first_chars(r"a?") is None                                # may match an empty line
+    assert first_chars(r".{0,9}send") is None                        # any character
+    assert first_chars(r"[^a]b") is None and first_chars(r"\wb") is None
+    assert first_chars(r"(?:send){e<=1}") is None                    # `regex` fuzzy matching
+    assert first_chars(r"\p{L}send") is None                        # not `re` syntax
+
+
+def _as_re(pattern) -> re.Pattern | None:
+    """The pattern in `re` syntax, for drawing lines from it; None when it is `regex`-only."""
+    try:
+        return re.compile(pattern.pattern, re.IGNORECASE)
+    except re.error:
+        return None
+
+
+_DRAWABLE = [drawable for kind in STATE.kinds for pattern in kind.patterns
+             if (drawable := _as_re(pattern)) is not None]
+_FORMS = st.lists(st.text(alphabet="اب تة:#کك۱1sms\u064eا", max_size=24), max_size=4).map(" ".join)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.data())
+def test_kind_set_finds_the_first_kind_a_pattern_of_matches(data):
+    """`KindSet.first_match` (patterns picked by screens and first characters) gives the first
+    kind, in order, with a pattern matching the whole form."""
+    kinds = STATE.kinds_within(data.draw(st.sampled_from(("top", "head", "anywhere", "tail"))),
+                               data.draw(st.integers(0, 41)))
+    pattern = data.draw(st.sampled_from(_DRAWABLE))
+    form = data.draw(st.one_of(_FORMS, st.from_regex(pattern, fullmatch=True).map(str.casefold)))
+    expected = next((kind for kind in kinds.kinds
+                     if any(p.fullmatch(form) for p in kind.patterns)), None)
+    assert kinds.first_match(form) is expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(alphabet="ابتةهيیكک ٣1.:-\u064e\u0640\u200c\u00a0\ufe70\u0301aAßİ\n\x1c",
+                        min_size=1, max_size=30), max_size=6))
+def test_lines_folded_together_fold_as_each_alone(lines):
+    """`fold_lines` folds a document's lines in one call: the same letters and match forms as
+    one call per line (a line holding a newline included), and match-form word counts."""
+    letters, forms = boilerplate.fold_lines(lines)
+    assert letters == [fold_letters(line) for line in lines]
+    assert forms == [boilerplate.match_form(line) for line in lines]
+    assert [boilerplate._form_word_count(form) for form in forms] == list(map(word_count, forms))
+    assert boilerplate.line_hashes(lines) == list(map(line_hash, lines))
 
 
 @settings(max_examples=300, deadline=None)
@@ -250,6 +318,16 @@ def test_shared_letter_fold_gives_the_match_form_and_key(line):
 def test_has_words_is_the_word_count_threshold(line, least):
     """The signals' shortcut `has_words` reads only the first words but decides as the count."""
     assert boilerplate.has_words(line, least) == (word_count(line) >= least)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="ا ب:：-–\n\t", max_size=120), st.integers(0, 60))
+def test_cheap_tests_decide_as_the_full_ones(text, least):
+    """A long article's length is read from its head; the dash-byline pattern is tried only on
+    a line with a dash before its first colon."""
+    assert boilerplate._has_chars(text, least) == (boilerplate._non_space_chars(text) >= least)
+    if boilerplate._DASH_BYLINE_PREFIX.match(text):
+        assert boilerplate._dash_before_colon(text)
 
 
 def test_literal_screen_reads_required_words_and_declines_unsure_syntax():
@@ -433,3 +511,19 @@ def test_vocabulary_knows_written_forms():
     assert categories("وكالة الأنباء الكويتية") == [{"agencies", "outlets"}, {"agencies"},
                                                    {"agencies"}]
     assert "related" not in categories("وآخر")[0]                 # no clitics on cue words
+
+
+# Listed terms of several words, their words alone and other words: lines whose terms overlap.
+_TERMS = sorted(term for term in STATE.vocab.entries if " " in term)[::20]
+_TERM_PIECES = _TERMS + sorted({word for term in _TERMS for word in term.split()}) + ["و", "12"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(_TERM_PIECES), max_size=8).map(lambda pieces: " ".join(
+    pieces).split()), st.integers(1, 4))
+def test_marks_of_a_line_opening_are_read_from_its_first_words(tokens, count):
+    """`dateline_prefix` marks only a line's first words: the marks of the first `count` tokens
+    are those of the first `count - 1 + longest_term` tokens."""
+    vocab = STATE.vocab
+    assert vocab.marks(tokens[:count - 1 + vocab.longest_term])[:count] == \
+        vocab.marks(tokens)[:count]

@@ -112,14 +112,20 @@ def _collapse_spaces(text: str) -> str:
     return text if single_spaced(text) else " ".join(text.split())
 
 
+# Characters no edge run holds (ASCII and Arabic-script letters and digits), read from the
+# pattern itself: most lines open, and many end, with one and need no regex there.
+_NOT_EDGE = frozenset(char for char in map(chr, (*range(0x30, 0x7B), *range(0x600, 0x700)))
+                      if not _EDGE_RUN.match(char))
+
+
 def _trim(text: str) -> str:
     """`text` without decoration at either end. The trailing run is found by matching the
     reversed text, not by trying every position of the line as a regex `<edge>+$` would."""
-    head = _EDGE_RUN.match(text)
+    head = None if text[:1] in _NOT_EDGE else _EDGE_RUN.match(text)
     start = head.end() if head else 0
     if start == len(text):
         return ""
-    tail = _EDGE_RUN.match(text[::-1])
+    tail = None if text[-1] in _NOT_EDGE else _EDGE_RUN.match(text[::-1])
     return text[start:len(text) - tail.end()] if tail else text[start:]
 
 
@@ -138,9 +144,38 @@ def _match_form_of_letters(letters: str) -> str:
     """`match_form` of the line whose `fold_letters` is `letters` (shared with its line key).
     The match-only folds neither make nor take a digit, so applied after `fold_letters`'s digit
     pass they give what `fold_letters(line, MATCH_LETTER_FOLDS)` does."""
-    folded = _collapse_spaces(replace_chars(letters, MATCH_ONLY_FOLDS).casefold())
-    trimmed = _trim(folded)
-    return trimmed or folded
+    return _match_form_of_cased(_cased(letters))
+
+
+def _cased(letters: str) -> str:
+    return replace_chars(letters, MATCH_ONLY_FOLDS).casefold()
+
+
+def _match_form_of_cased(cased: str) -> str:
+    """`match_form` of the line whose `_cased(fold_letters(line))` is `cased`."""
+    folded = _collapse_spaces(cased)
+    return _trim(folded) or folded
+
+
+def letters_of_lines(lines: list[str]) -> list[str]:
+    """`fold_letters` of each line, folded together.
+
+    Every fold (NFKC, the letter, mark and digit folds) maps a character, or a run of marks, on
+    its own, and NFKC composes nothing across a newline: so lines joined by newlines fold to
+    their folds joined by newlines, in one call for a document instead of one per line. Lines
+    holding a newline themselves are folded one by one."""
+    letters = fold_letters("\n".join(lines)).split("\n")
+    return letters if len(letters) == len(lines) else [fold_letters(line) for line in lines]
+
+
+def fold_lines(lines: list[str]) -> tuple[list[str], list[str]]:
+    """`fold_letters` and `match_form` of each line, folded together (casefolding too maps
+    each character on its own)."""
+    letters = letters_of_lines(lines)
+    cased = _cased("\n".join(letters)).split("\n")
+    if len(cased) != len(letters):  # a line holding a newline
+        cased = [_cased(folded) for folded in letters]
+    return letters, [_match_form_of_cased(text) for text in cased]
 
 
 def _key_hash(key: str) -> int:
@@ -152,6 +187,11 @@ def _key_hash(key: str) -> int:
 def line_hash(line: str) -> int:
     """Stable 63-bit hash of a line's fold key (the unit of corpus-learned boilerplate)."""
     return _hash_of_letters(fold_letters(line))
+
+
+def line_hashes(lines: list[str]) -> list[int]:
+    """`line_hash` of each line, the lines folded together (`letters_of_lines`)."""
+    return [_hash_of_letters(letters) for letters in letters_of_lines(lines)]
 
 
 def _hash_of_letters(letters: str) -> int:
@@ -197,6 +237,14 @@ def _str_split_counts(text: str) -> bool:
     """Whether `str.split` at spaces and ZWNJs cuts the stripped, non-empty `text` as
     `_WORD_SPLIT` does (colons between letters aside)."""
     return text[0] != "\u200c" and text[-1] != "\u200c" and not _has_python_only_space(text)
+
+
+def _form_word_count(form: str) -> int:
+    """`word_count` of a match form: single spaces between its words and no ZWNJ (folded
+    away), so its spaces count them unless a Python-only space was left in it."""
+    if not form or _has_python_only_space(form):
+        return word_count(form)
+    return form.count(" ") + 1 + _letter_colons(form)
 
 
 def _letter_colons(text: str) -> int:
@@ -251,43 +299,57 @@ class LineKind:
 
     `screens[i]` holds strings one of which every match of `patterns[i]` contains (empty: no
     screen, see `literal_screen`); a line holding none of them is not tried against it.
-    `any_screen` is all the screens' strings: a line holding none of those (most lines, for a
-    kind like `promo` that screens most of its patterns) is tried against the `unscreened`
-    patterns alone."""
+    `starts[i]`: the characters a match of `patterns[i]` starts with (None: any, see
+    `first_chars`)."""
     name: str
     reason: str
     where: str
     max_words: int
     patterns: tuple[regex.Pattern, ...]
     screens: tuple[tuple[str, ...], ...]
+    starts: tuple[Optional[frozenset[str]], ...]
+
+
+@dataclass(frozen=True)
+class KindSet:
+    """The kinds one line may be (those of its place whose `max_words` admit its word count),
+    in order, as one flat list of their patterns, with the patterns a line may be tried
+    against by its first character (`first_chars`).
+
+    `any_screen` is all the screens' strings: a line holding none of those (most lines: the
+    screened patterns are `promo`'s) is tried against the unscreened patterns alone."""
+    kinds: tuple[LineKind, ...]
     any_screen: tuple[str, ...] = field(init=False, repr=False, compare=False)
-    unscreened: tuple[regex.Pattern, ...] = field(init=False, repr=False, compare=False)
+    # [screens read or not][first character]: (kind, pattern, screen) in order; the `None` key
+    # holds those for a character no pattern names (the patterns that may start with any).
+    _by_start: tuple[Mapping, Mapping] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
+        entries = [(kind, pattern, screen, starts) for kind in self.kinds
+                   for pattern, screen, starts in zip(kind.patterns, kind.screens, kind.starts)]
+        named = set().union(*(starts for *_, starts in entries if starts is not None))
+        tables = []
+        for with_screened in (False, True):
+            kept = [entry for entry in entries if with_screened or not entry[2]]
+            tables.append({char: tuple((kind, pattern, screen) for kind, pattern, screen, starts
+                                       in kept if starts is None or char in starts)
+                           for char in (*named, None)})
         # A frozen dataclass sets its derived fields through object.__setattr__.
+        object.__setattr__(self, "_by_start", tuple(map(MappingProxyType, tables)))
         object.__setattr__(self, "any_screen", tuple(dict.fromkeys(
-            text for screen in self.screens for text in screen)))
-        object.__setattr__(self, "unscreened", tuple(
-            pattern for pattern, screen in zip(self.patterns, self.screens) if not screen))
+            text for *_, screen, _ in entries for text in screen)))
 
-    def matches(self, form: str, words: int) -> Optional[regex.Match]:
-        """The first pattern matching the whole `form` (a `match_form`, whose `word_count` is
-        `words`)."""
-        if words > self.max_words:
-            return None
-        if self.any_screen and not _contains_any(form, self.any_screen):
-            for pattern in self.unscreened:
-                found = pattern.fullmatch(form)
-                if found:
-                    return found
-            return None
-        for pattern, screen in zip(self.patterns, self.screens):
-            if screen and not _contains_any(form, screen):
-                continue
-            found = pattern.fullmatch(form)
-            if found:
-                return found
+    def first_match(self, form: str) -> Optional[LineKind]:
+        """The first kind with a pattern matching the whole `form` (a `match_form`)."""
+        table = self._by_start[_contains_any(form, self.any_screen)]
+        tried = table.get(form[:1], table[None])
+        for kind, pattern, screen in tried:
+            if (not screen or _contains_any(form, screen)) and pattern.fullmatch(form):
+                return kind
         return None
+
+
+_NO_KINDS = KindSet(())
 
 
 def _contains_any(form: str, strings: tuple[str, ...]) -> bool:
@@ -377,37 +439,142 @@ def literal_screen(pattern: str) -> tuple[str, ...]:
                         if not any(other != text and other in text for other in folded)))
 
 
+
+# --- first characters ---------------------------------------------------------------------------
+# Most patterns open with a word or an alternation of words, so a fullmatch can start with a few
+# characters only; a line starting with another one is not tried against them (most lines, most
+# patterns). Read, like the screens, from Python's parse of the pattern; a pattern whose start it
+# cannot read safely may start with anything.
+
+_ZERO_WIDTH = (re_parser.AT, re_parser.ASSERT, re_parser.ASSERT_NOT)
+_LARGEST_RANGE = 512  # a class with a wider range may start with anything
+
+
+class _AnyStart(Exception):
+    """The pattern may start with any character (or its start cannot be read safely)."""
+
+
+def _case_variants(code: int) -> set[str]:
+    """A pattern character and the first character of its casefold: what it matches first in
+    a casefolded match form under full case-insensitive matching."""
+    char = chr(code)
+    return {char, char.casefold()[:1] or char}
+
+
+def _set_starts(items) -> set[str]:
+    starts: set[str] = set()
+    for op, arg in items:
+        if op is re_parser.LITERAL:
+            starts |= _case_variants(arg)
+        elif op is re_parser.RANGE and arg[1] - arg[0] < _LARGEST_RANGE:
+            for code in range(arg[0], arg[1] + 1):
+                starts |= _case_variants(code)
+        else:  # a negation, a category (\w, \s) or a wide range
+            raise _AnyStart
+    return starts
+
+
+def _starts(items) -> tuple[set[str], bool]:
+    """(characters a match of the parsed sequence `items` can start with, whether it can match
+    the empty string)."""
+    starts: set[str] = set()
+    for op, arg in items:
+        if op is re_parser.LITERAL:
+            return starts | _case_variants(arg), False
+        if op in _ZERO_WIDTH:
+            continue
+        if op is re_parser.IN:
+            return starts | _set_starts(arg), False
+        if op is re_parser.SUBPATTERN:
+            found, empty = _starts(arg[-1])
+        elif op is re_parser.ATOMIC_GROUP:
+            found, empty = _starts(arg)
+        elif op is re_parser.BRANCH:
+            branches = [_starts(branch) for branch in arg[1]]
+            found = set().union(*(branch for branch, _ in branches))
+            empty = any(branch_empty for _, branch_empty in branches)
+        elif op in _REPEATS:
+            found, empty = _starts(arg[2])
+            empty = empty or arg[0] == 0
+        else:  # any character, a back reference, a conditional group
+            raise _AnyStart
+        starts |= found
+        if not empty:
+            return starts, False
+    return starts, True
+
+
+def _has_braces(items) -> bool:
+    """A literal brace anywhere: `regex` fuzzy constraints (`{e<=1}`) that `re` reads as text,
+    under which a match may start with any character."""
+    for op, arg in items:
+        if op is re_parser.LITERAL and chr(arg) in "{}":
+            return True
+        nested = (arg[-1] if op is re_parser.SUBPATTERN else arg if op is re_parser.ATOMIC_GROUP
+                  else arg[2] if op in _REPEATS else None)
+        if nested is not None and _has_braces(nested):
+            return True
+        if op is re_parser.BRANCH and any(_has_braces(branch) for branch in arg[1]):
+            return True
+    return False
+
+
+def first_chars(pattern: str) -> Optional[frozenset[str]]:
+    """The characters a fullmatch of `pattern` (case-insensitive) on a casefolded match form can
+    start with; None when it may start with any, or the pattern holds syntax the `re` parse may
+    not read as the `regex` module does."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # "possible nested set": `regex` V1 syntax
+            parsed = list(re_parser.parse(pattern))
+        if _has_braces(parsed):
+            return None
+        starts, empty = _starts(parsed)
+    except (re.error, Warning, _AnyStart):
+        return None
+    return None if empty else frozenset(starts)
+
+
 @dataclass(frozen=True)
 class BoilerplateState:
     """Everything the step needs, built once per worker by `load_boilerplate`.
 
-    `kinds_by_words[where][n]`: the kinds of `where` whose `max_words` admits a line of n words,
-    in order (most lines are paragraphs longer than every kind's limit)."""
+    `kinds_by_words[place][n]`: the `KindSet` of the kinds a line of n words may be in `place`
+    (most lines are paragraphs longer than every kind's limit). Places are the YAML's `where`
+    values, and "top": the head above the title, the only place site names are looked for."""
     cfg: BoilerplateConfig
     kinds: tuple[LineKind, ...]
     site_name_words: frozenset[str]
     share_bar_words: frozenset[str]
     date_words: frozenset[str]
     vocab: Vocabulary
-    kinds_by_words: Mapping[str, tuple[tuple[LineKind, ...], ...]] = field(
+    kinds_by_words: Mapping[str, tuple[KindSet, ...]] = field(
         init=False, repr=False, compare=False)
 
     def __post_init__(self):
+        head = self.kinds_for("head")
+        places = {"top": head, "head": tuple(kind for kind in head if kind.reason != "site_name"),
+                  "anywhere": self.kinds_for("anywhere"), "tail": self.kinds_for("tail")}
         tables = {}
-        for where in WHERE_VALUES:
-            kinds = self.kinds_for(where)
+        sets: dict[tuple[LineKind, ...], KindSet] = {}  # one per distinct admitted kinds
+        for place, kinds in places.items():
             longest = max((kind.max_words for kind in kinds), default=-1)
-            tables[where] = tuple(tuple(kind for kind in kinds if words <= kind.max_words)
-                                  for words in range(longest + 1))
+            table = []
+            for words in range(longest + 1):
+                admitted = tuple(kind for kind in kinds if words <= kind.max_words)
+                if admitted not in sets:
+                    sets[admitted] = KindSet(admitted)
+                table.append(sets[admitted])
+            tables[place] = tuple(table)
         object.__setattr__(self, "kinds_by_words", MappingProxyType(tables))
 
     def kinds_for(self, where: str) -> tuple[LineKind, ...]:
         return tuple(kind for kind in self.kinds if kind.where == where)
 
-    def kinds_within(self, where: str, words: int) -> tuple[LineKind, ...]:
-        """The kinds of `where` a line of `words` words may be."""
-        table = self.kinds_by_words[where]
-        return table[words] if words < len(table) else ()
+    def kinds_within(self, place: str, words: int) -> KindSet:
+        """The kinds a line of `words` words may be in `place`."""
+        table = self.kinds_by_words[place]
+        return table[words] if words < len(table) else _NO_KINDS
 
 
 def _fold_pattern(pattern: str) -> str:
@@ -440,7 +607,8 @@ def _compile_kind(name: str, spec: dict) -> LineKind:
     return LineKind(name=name, reason=spec.get("reason", name), where=spec.get("where", "anywhere"),
                     max_words=int(spec.get("max_words", 12)),
                     patterns=tuple(regex.compile(p, _PATTERN_FLAGS) for p in sources),
-                    screens=tuple(literal_screen(p) for p in sources))
+                    screens=tuple(literal_screen(p) for p in sources),
+                    starts=tuple(first_chars(p) for p in sources))
 
 
 def load_boilerplate(cfg: BoilerplateConfig = BoilerplateConfig()) -> BoilerplateState:
@@ -461,22 +629,29 @@ _NUMBER = regex.compile(r"^\d+$")
 
 
 def _is_dateline(form: str, state: BoilerplateState) -> bool:
-    """Mostly date tokens (month/day names, numbers, calendar marks) with a real date in it."""
+    """Mostly date tokens (month/day names, numbers, calendar marks) with a real date in it.
+
+    The digits of a match form are ASCII (`fold_letters`), so the number patterns are tried
+    only on tokens opening with one; and the tokens are read only while enough may be dates."""
     tokens = form.replace("،", " ").replace(",", " ").split()
     if not 2 <= len(tokens) <= 16:
         return False
     dated = anchored = 0
-    for token in tokens:
+    least = 0.7 * len(tokens)
+    for seen, token in enumerate(tokens, 1):
         token = token.strip("()[]-–:.")
-        if _NUMERIC_DATE.match(token):
+        numeric = "0" <= token[:1] <= "9"
+        if numeric and _NUMERIC_DATE.match(token):
             dated += 1
             anchored += 2
-        elif _NUMBER.match(token):
+        elif numeric and _NUMBER.match(token):
             dated += 1
         elif token in state.date_words:
             dated += 1
             anchored += len(token) >= 3
-    return anchored >= 2 and dated >= 0.7 * len(tokens)
+        elif dated + len(tokens) - seen < least:  # too few dates even if the rest are
+            return False
+    return anchored >= 2 and dated >= least
 
 
 def _is_share_bar(form: str, state: BoilerplateState) -> bool:
@@ -536,12 +711,13 @@ def _names_the_body(first: str, second: str, rest: list[str]) -> bool:
     return _body_overlap(first, body_words) >= 0.5 > _body_overlap(second, body_words)
 
 
-def _is_byline_shape(form: str) -> bool:
+def _is_byline_shape(form: str, words: int) -> bool:
     """"Name – City", "Site | City", "Name- Site- City:": short dash- or bar-separated
-    segments."""
+    segments. `words` is the form's `word_count` (the cheap test, made first)."""
+    if words > 7:
+        return False
     parts = [p for p in _DASH_SPLIT.split(form) if p]
-    return (2 <= len(parts) <= 4 and word_count(form) <= 7
-            and all(word_count(p) <= 3 for p in parts))
+    return 2 <= len(parts) <= 4 and all(word_count(p) <= 3 for p in parts)
 
 
 # --- the related-headline block ---------------------------------------------------------------
@@ -686,12 +862,13 @@ def find_headline_block(lines: list[str], words: list[int], reasons: dict[int, s
     body = [lines[i] for i in body_indices]
     if not any(is_prose(lines[i], words[i]) for i in body_indices):
         return None  # no paragraph above: the short lines are the article itself (verse, notes)
-    body_words = Counter(w for line in body for w in _content_words(line))
     hits = [i for i in run
             if (h := line_hash(lines[i])) in batch_titles and h != own_title_hash]
+    if not (len(run) >= cfg.headline_block_min_lines or after_end or len(hits) == len(run)):
+        return None  # too short a run to be a block whatever its score
+    body_words = Counter(w for line in body for w in _content_words(line))
     score = _block_score([lines[i] for i in run], len(hits), after_end, body_words)
-    enough = len(run) >= cfg.headline_block_min_lines or after_end or len(hits) == len(run)
-    if not enough or score < cfg.headline_block_min_score:
+    if score < cfg.headline_block_min_score:
         return None
     if not after_end:
         # No line above marks the article's end: leave the body's own closing lines (those
@@ -710,20 +887,33 @@ _DASH_BYLINE_PREFIX = regex.compile(
     r"^((?:[^\s:：\-–]+ ?){1,3}[-–] ?){1,3}(?:[^\s:：\-–]+ ?){1,3}[:：]\s+(?=\S)")
 
 
+_SHARE_PREFIX_WORDS = 4  # a share bar glued to the first paragraph has at least this many
+
+
+def _dash_before_colon(line: str) -> bool:
+    """A dash before the line's first colon: what a `_DASH_BYLINE_PREFIX` match holds, its words
+    holding neither (the costly part of the pattern, its nested repeats, is not tried)."""
+    colon = min((at for at in (line.find(":"), line.find("：")) if at >= 0), default=-1)
+    return colon > 0 and (line.find("-", 0, colon) >= 0 or line.find("–", 0, colon) >= 0)
+
+
 def split_inline_prefix(line: str, letters: str,
                         state: BoilerplateState) -> Optional[tuple[str, str, str]]:
     """`(prefix, rest, reason)` when the first paragraph starts with a share bar, a
     "name- site- city:" byline or a "city – date (agency) –" dateline that lost its own line;
     None otherwise. `letters` is the line's `fold_letters`."""
-    tokens = line.split(" ")
-    consumed = 0
-    while consumed < len(tokens) and _fold_word(tokens[consumed]) in state.share_bar_words:
-        consumed += 1
-    if consumed >= 4 and consumed < len(tokens):
-        rest = " ".join(tokens[consumed:])
-        if is_prose(rest):
-            return " ".join(tokens[:consumed]), rest, "share_prompt"
-    found = _DASH_BYLINE_PREFIX.match(line)
+    head = line.split(" ", _SHARE_PREFIX_WORDS)  # (most first words are no share word)
+    if len(head) > _SHARE_PREFIX_WORDS and all(
+            _fold_word(token) in state.share_bar_words for token in head[:-1]):
+        tokens = line.split(" ")
+        consumed = _SHARE_PREFIX_WORDS
+        while consumed < len(tokens) and _fold_word(tokens[consumed]) in state.share_bar_words:
+            consumed += 1
+        if consumed < len(tokens):
+            rest = " ".join(tokens[consumed:])
+            if is_prose(rest):
+                return " ".join(tokens[:consumed]), rest, "share_prompt"
+    found = _DASH_BYLINE_PREFIX.match(line) if _dash_before_colon(line) else None
     if found and word_count(found.group()) <= 8 and is_prose(line[found.end():]):
         return found.group().strip(), line[found.end():], "byline"
     prefix = dateline_prefix(line, letters, state.vocab)
@@ -789,14 +979,6 @@ def _site_label(line: str) -> str:
     return _trim(first) or line.strip()
 
 
-def _match_kind(form: str, words: int, kinds: tuple[LineKind, ...]) -> Optional[LineKind]:
-    """The first of `kinds` matching `form` (whose `word_count` is `words`)."""
-    for kind in kinds:
-        if kind.matches(form, words):
-            return kind
-    return None
-
-
 def classify_lines(lines: list[str], lang: str, state: BoilerplateState,
                    site_common_lines: frozenset = frozenset(),
                    batch_titles: frozenset = frozenset(),
@@ -812,11 +994,10 @@ def classify_lines(lines: list[str], lang: str, state: BoilerplateState,
         a first line equal to `title` is removed as `repeated_title`.
     """
     cfg = state.cfg
-    lines = [line.strip() for line in lines if line.strip()]
-    letters = [fold_letters(line) for line in lines]  # for both match forms and line keys
-    forms = [_match_form_of_letters(folded) for folded in letters]
+    lines = [line for line in map(str.strip, lines) if line]
+    letters, forms = fold_lines(lines)  # letters: for both match forms and line keys
     # Word counts once per line: every pattern kind and shape test asks for them.
-    form_words = [word_count(form) for form in forms]
+    form_words = [_form_word_count(form) for form in forms]
     words = [word_count(line) for line in lines]
     reasons: dict[int, str] = {}
     credited = site_name = None
@@ -852,7 +1033,7 @@ def classify_lines(lines: list[str], lang: str, state: BoilerplateState,
 
     def take_anywhere(i: int) -> bool:
         nonlocal credited
-        kind = _match_kind(forms[i], form_words[i], state.kinds_within("anywhere", form_words[i]))
+        kind = state.kinds_within("anywhere", form_words[i]).first_match(forms[i])
         if kind is not None:
             reasons[i] = kind.reason
             if kind.reason == "source_credit" and credited is None:
@@ -868,10 +1049,10 @@ def classify_lines(lines: list[str], lang: str, state: BoilerplateState,
         return False
 
     def head_reason(i: int, before_title: bool = False) -> Optional[str]:
-        for kind in state.kinds_within("head", form_words[i]):
-            if (before_title or kind.reason != "site_name") and kind.matches(
-                    forms[i], form_words[i]):
-                return kind.reason
+        kind = state.kinds_within("top" if before_title else "head", form_words[i]).first_match(
+            forms[i])
+        if kind is not None:
+            return kind.reason
         if _is_dateline(forms[i], state):
             return "dateline"
         return shape(i, "top" if before_title else "head")
@@ -880,7 +1061,7 @@ def classify_lines(lines: list[str], lang: str, state: BoilerplateState,
         return (i + 1 < len(lines) and looks_like_title(lines[i], cfg, words[i])
                 and not is_prose(lines[i], words[i])
                 and not _is_list_item(lines[i]) and head_reason(i) is None
-                and not _is_byline_shape(forms[i]))
+                and not _is_byline_shape(forms[i], form_words[i]))
 
     # 1. The head: site name, title, byline, dateline, repeated title — until the body starts.
     title_decided = has_title
@@ -898,7 +1079,7 @@ def classify_lines(lines: list[str], lang: str, state: BoilerplateState,
             site_name = site_name or _site_label(line)
         elif reason is not None and reason != "site_name":
             reasons[index] = reason
-        elif _is_byline_shape(form) and (title_decided or index + 1 < len(lines)
+        elif _is_byline_shape(form, form_words[index]) and (title_decided or index + 1 < len(lines)
                                          and is_prose(lines[index + 1], words[index + 1])):
             reasons[index] = "byline"
         elif take_anywhere(index):
@@ -955,7 +1136,7 @@ def classify_lines(lines: list[str], lang: str, state: BoilerplateState,
     for i in range(last_paragraph + 1, len(lines)):
         if i in reasons or i == title_index:
             continue
-        kind = _match_kind(forms[i], form_words[i], state.kinds_within("tail", form_words[i]))
+        kind = state.kinds_within("tail", form_words[i]).first_match(forms[i])
         reason = kind.reason if kind is not None else shape(i, "tail")
         if reason is not None:
             reasons[i] = reason
@@ -998,8 +1179,8 @@ def strip_step(doc: Doc, state: BoilerplateState,
     verdict = classify_lines(doc.text.split("\n"), doc.lang, state, common, batch_titles,
                              has_title=has_title, title=doc.title)
     text = _join_paragraphs(doc.text, verdict)
-    left = len("".join(text.split()))  # non-space characters: `str.split` splits on `isspace`
-    if left < state.cfg.min_clean_chars:
+    if not _has_chars(text, state.cfg.min_clean_chars):
+        left = _non_space_chars(text)
         reasons = Counter(line.reason for line in verdict.removed)
         summary = ", ".join(f"{reason}×{count}" for reason, count in sorted(reasons.items()))
         raise Reject("empty_after_cleaning",
@@ -1018,6 +1199,18 @@ def strip_step(doc: Doc, state: BoilerplateState,
     if not changes and not verdict.removed:
         return doc
     return doc.replace(**changes).with_removed(verdict.removed)
+
+
+def _non_space_chars(text: str) -> int:
+    return len("".join(text.split()))  # `str.split` splits on `isspace`
+
+
+def _has_chars(text: str, least: int) -> bool:
+    """`_non_space_chars(text) >= least`, read from the text's head when that holds enough:
+    splitting a whole article into words only to count its letters was a tenth of the step."""
+    head = text[:4 * least]
+    return _non_space_chars(head) >= least or (len(head) < len(text)
+                                                and _non_space_chars(text) >= least)
 
 
 def _join_paragraphs(original: str, verdict: Classified) -> str:

@@ -27,7 +27,7 @@ import apache_beam as beam
 import xxhash
 
 from transforms.boilerplate import (BoilerplateConfig, is_prose, is_shared_prose, line_hash,
-                                    looks_like_title, site_key, word_count)
+                                    line_hashes, looks_like_title, site_key, word_count)
 from transforms.model import Doc
 
 # First lines of a title-less document that may be its title (a site-name line can come first).
@@ -39,9 +39,9 @@ def site_line_keys(doc: Doc, cfg: BoilerplateConfig) -> list[tuple[str, int]]:
     prose (`is_shared_prose`) is never stripped as site boilerplate, so it is not counted:
     most of an article's lines, and most of what this count would shuffle."""
     site = site_key(doc)
-    lines = (line.strip() for line in doc.text.split("\n"))
-    return [(site, value) for value in sorted({line_hash(line) for line in lines
-                                               if line and not is_shared_prose(line, cfg)})]
+    lines = [line for line in map(str.strip, doc.text.split("\n"))
+             if line and not is_shared_prose(line, cfg)]
+    return [(site, value) for value in sorted(set(line_hashes(lines)))]
 
 
 def _doc_key(doc: Doc) -> int:

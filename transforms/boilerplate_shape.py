@@ -19,7 +19,8 @@ Each rule returns the reason a removed line gets, the same codes the pattern kin
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+import itertools
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping, NamedTuple, Optional
 
@@ -74,9 +75,17 @@ class Vocabulary:
     `entries` maps a folded form (several words joined by one space) to category bits;
     `term_sizes` maps the first word of each several-word form to the sizes in words of the
     forms it starts, longest first, so a line's tokens are looked up one dict probe each unless
-    a longer term may start there, and then only at the sizes of such terms."""
+    a longer term may start there, and then only at the sizes of such terms; `longest_term`
+    is the most words of any form (the marks of a line's first n tokens are those of its first
+    n - 1 + `longest_term` tokens)."""
     entries: dict[str, int]
     term_sizes: Mapping[str, tuple[int, ...]]
+    longest_term: int = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self):
+        # A frozen dataclass sets its derived fields through object.__setattr__.
+        object.__setattr__(self, "longest_term", max(
+            (sizes[0] for sizes in self.term_sizes.values()), default=1))
 
     def marks(self, tokens: list[str]) -> list[int]:
         """Category bits of each token: of the longest term covering it, and of itself."""
@@ -418,6 +427,7 @@ _PREFIX_CUT = regex.compile(r"\s*(?:[:：]|\s[-–—]|[-–—]\s|\)\s*[-–—
 _PREFIX_MAX_CHARS = 80
 _PREFIX_MAX_WORDS = 10
 _DATELINE_EVIDENCE = BIT["places"] | BIT["agencies"] | BIT["months"]
+_EVIDENCE_WORDS = 3
 
 
 def dateline_prefix(line: str, letters: str, vocab: Vocabulary) -> Optional[str]:
@@ -429,10 +439,15 @@ def dateline_prefix(line: str, letters: str, vocab: Vocabulary) -> Optional[str]
     removes a separator, so the cuts of the line's head and of its folded form pair up."""
     raw_head = line[:_PREFIX_MAX_CHARS]
     folded = replace_chars(letters[:_PREFIX_MAX_CHARS], MATCH_ONLY_FOLDS).casefold()
-    head = view_of(raw_head, folded, "head", vocab)
-    if not any(mark & _DATELINE_EVIDENCE or token.isdigit()  # a place, or a date or agency
-               for token, mark in zip(head.tokens[:3], head.marks)):  # after an unlisted one
+    # A place, or a date or agency after an unlisted one, in the first three words: most
+    # paragraphs have none, told from those words and the terms they may start before the
+    # head is read whole.
+    opening = [found.group() for found in
+               itertools.islice(_TOKEN.finditer(folded), _EVIDENCE_WORDS - 1 + vocab.longest_term)]
+    if not any(mark & _DATELINE_EVIDENCE or token.isdigit()
+               for token, mark in zip(opening[:_EVIDENCE_WORDS], vocab.marks(opening))):
         return None
+    head = view_of(raw_head, folded, "head", vocab)
     raw_cuts = [cut.end() for cut in _PREFIX_CUT.finditer(raw_head)]
     folded_cuts = [cut.end() for cut in _PREFIX_CUT.finditer(folded)]
     if len(raw_cuts) != len(folded_cuts):

@@ -50,7 +50,7 @@ from transforms.dedup.lsh import bucket_edges
 from transforms.dedup.select import (Assignment, Member, Node, assign_component, doc_node,
                                      is_recrawl, node_id, recrawl_bucket, singleton, THIS_RUN)
 from transforms.dedup.shingles import fingerprint, pack, unpack
-from transforms.dedup.signatures import band_hashes, minhash_template, signature
+from transforms.dedup.signatures import band_hashes, minhash_template, signature_values
 from transforms.dedup.verify import judge_pair
 from transforms.model import Doc, Rejection
 from transforms.spill import GroupByKeyThroughDisk
@@ -121,9 +121,8 @@ class _ComputeFeatures(beam.DoFn):
         if hashes.size == 0:
             return None
         bands, rows = self._layout
-        sketch = signature(hashes, self._template)
-        return Feature(doc_node(doc), exact, pack(hashes),
-                       tuple(band_hashes(sketch.hashvalues, bands, rows)))
+        values = signature_values(hashes, self._template)
+        return Feature(doc_node(doc), exact, pack(hashes), tuple(band_hashes(values, bands, rows)))
 
 
 # Exact groups and LSH buckets are grouped through disk in this many key ranges / one group per

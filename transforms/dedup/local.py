@@ -12,7 +12,7 @@ from transforms.dedup.components import connected_components_local
 from transforms.dedup.lsh import bucket_edges
 from transforms.dedup.select import Assignment, Member, assign_component, doc_node, singleton
 from transforms.dedup.shingles import fingerprint
-from transforms.dedup.signatures import band_hashes, minhash_template, signature
+from transforms.dedup.signatures import band_hashes, minhash_template, signature_values
 from transforms.dedup.verify import judge, overlap
 
 
@@ -36,8 +36,8 @@ def candidate_pairs(docs, cfg):
         copies[group[0]] = group[1:]
     buckets = defaultdict(list)
     for node in reps:
-        sketch = signature(hashes_of[node], template)
-        for band, value in enumerate(band_hashes(sketch.hashvalues, bands, rows)):
+        values = signature_values(hashes_of[node], template)
+        for band, value in enumerate(band_hashes(values, bands, rows)):
             buckets[(band, value)].append(node)
     edges = set()
     for (band, _), members in buckets.items():

@@ -13,8 +13,6 @@ their neighbour, giving one token for all three spellings.
 """
 from __future__ import annotations
 
-from itertools import repeat
-
 import numpy as np
 import xxhash
 
@@ -95,7 +93,7 @@ def fingerprint(text: str, n: int = 5) -> tuple[int, np.ndarray]:
 
     Equal to `(exact_key(text), shingle_hashes(text, n))`, computed from the text encoded once:
     tokens hold no spaces and a space byte never occurs inside a multi-byte UTF-8 character,
-    so each shingle is the byte slice between word boundaries, hashed without a Python loop.
+    so each shingle is the byte slice between word boundaries.
     """
     joined = " ".join(tokens(text)).encode("utf-8")
     exact = xxhash.xxh3_64_intdigest(joined, SHINGLE_SEED)
@@ -106,9 +104,9 @@ def fingerprint(text: str, n: int = 5) -> tuple[int, np.ndarray]:
         return exact, np.array([exact], dtype=np.uint64)
     cuts = np.concatenate(([-1], spaces, [len(joined)]))  # the space before/after each word
     starts, ends = (cuts[:-n] + 1).tolist(), cuts[n:].tolist()
-    slices = map(joined.__getitem__, map(slice, starts, ends))
-    hashes = np.fromiter(map(xxhash.xxh3_64_intdigest, slices, repeat(SHINGLE_SEED)),
-                         dtype=np.uint64, count=len(starts))
+    digest = xxhash.xxh3_64_intdigest
+    hashes = np.array([digest(joined[start:end], SHINGLE_SEED)
+                       for start, end in zip(starts, ends)], dtype=np.uint64)
     return exact, _sorted_unique(hashes)
 
 

@@ -31,20 +31,26 @@ def _fmix64(values: np.ndarray) -> np.ndarray:
     return mixed
 
 
-def signature(hashes: np.ndarray, template: MinHash) -> LeanMinHash:
-    """LeanMinHash of a document's uint64 shingle hashes (an empty set gives the empty sketch).
+def signature_values(hashes: np.ndarray, template: MinHash) -> np.ndarray:
+    """The MinHash values of a document's uint64 shingle hashes (the empty sketch's for an empty
+    set): `signature`'s `hashvalues`, without building the sketch the dedup step does not use.
 
     Bit-identical to `template.copy().update_batch(hashes.tolist())` under `affine64`, but on
     the array itself: datasketch's batch update calls `hashfunc` once per hash in Python.
     """
+    if not hashes.size:
+        return template.hashvalues.copy()
     a, b = template.permutations
-    values = template.hashvalues
-    if hashes.size:
-        mixed = _fmix64(np.asarray(hashes, dtype=np.uint64)).reshape(-1, 1)
-        permuted = mixed * a  # one (hashes x num_perm) buffer, updated in place
-        permuted += b
-        values = np.minimum(values, permuted.min(axis=0))
-    return LeanMinHash(seed=template.seed, hashvalues=values, scheme=SCHEME)
+    mixed = _fmix64(np.asarray(hashes, dtype=np.uint64)).reshape(-1, 1)
+    permuted = mixed * a  # one (hashes x num_perm) buffer, updated in place
+    permuted += b
+    return np.minimum(template.hashvalues, permuted.min(axis=0))
+
+
+def signature(hashes: np.ndarray, template: MinHash) -> LeanMinHash:
+    """LeanMinHash of a document's uint64 shingle hashes (an empty set gives the empty sketch)."""
+    return LeanMinHash(seed=template.seed, hashvalues=signature_values(hashes, template),
+                       scheme=SCHEME)
 
 
 def band_hashes(hashvalues: np.ndarray, bands: int, rows: int) -> list[int]:
