@@ -441,7 +441,7 @@ def table(results: dict) -> str:
                  f"{results['steps']['chain_seconds']:>8.1f}{chain:>8.1f}{1:>8.2f}{chain:>11.1f}")
     for name, entry in results.get("e2e", {}).items():
         row(f"pipeline {name}", entry)
-    if "datatrove" in results and "e2e" in results:
+    if "datatrove" in results and "default" in results.get("e2e", {}):
         row("datatrove MinHash dedup alone", results["datatrove"])
         default = results["e2e"]["default"]
         lines.append(f"khabar end to end (default) / datatrove dedup alone: "

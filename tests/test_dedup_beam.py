@@ -1,6 +1,9 @@
 """The Deduplicate composite on small Create-rooted pipelines."""
 from __future__ import annotations
 
+import pickle
+import subprocess
+import sys
 from pathlib import Path
 
 import apache_beam as beam
@@ -13,7 +16,7 @@ from apache_beam.testing.util import assert_that, equal_to
 
 
 from transforms.dedup.beam import (ApplyDecisions, ConnectedComponents, DedupDecisions,
-                                   Deduplicate)
+                                   Deduplicate, _ComputeFeatures)
 from transforms.dedup.components import connected_components_local
 from transforms.dedup.config import DedupConfig
 from transforms.dedup.index import INDEX_SCHEMA
@@ -22,7 +25,8 @@ from transforms.model import Doc
 
 # Few rounds keep these small pipelines quick; their chains are short.
 FAST = DedupConfig(component_rounds=3)
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
 
 STORY = " ".join(
     f"قال المتحدث باسم الوزارة في بيان رقم {i} إن اللجنة المختصة ناقشت ملف المياه والكهرباء "
@@ -192,3 +196,20 @@ def test_a_document_whose_features_raise_becomes_a_step_failed_rejection(monkeyp
                                "Deduplicate raised ValueError: injected")]), label="rejected")
         assert_that(out["index"] | beam.Map(lambda row: row["id"]), equal_to(["edit"]),
                     label="index")
+
+
+def test_a_worker_computes_features_without_importing_datasketch():
+    """The feature step carries its permutations and band layout as plain values: a worker
+    process that unpickles and runs it imports neither datasketch nor the scipy it pulls in
+    (0.6 s of every worker's start)."""
+    step = _ComputeFeatures(DedupConfig())
+    doc = Doc(id="a", source="a.txt", text=" ".join(f"word{i}" for i in range(40)))
+    script = (
+        "import pickle, sys\n"
+        "step, doc = pickle.loads(sys.stdin.buffer.read())\n"
+        "features = list(step.process(doc))\n"
+        "assert len(features) == 1 and features[0].bands, features\n"
+        "print(sorted(m for m in ('datasketch', 'scipy') if m in sys.modules))\n")
+    finished = subprocess.run([sys.executable, "-c", script], input=pickle.dumps((step, doc)),
+                              capture_output=True, cwd=ROOT, check=True)
+    assert finished.stdout.decode().strip() == "[]", finished.stderr.decode()

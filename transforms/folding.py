@@ -50,7 +50,10 @@ def replace_chars(text: str, pairs: tuple[tuple[str, str], ...]) -> str:
 
 
 def _ascii_digit(match: regex.Match) -> str:
-    return str(unicodedata.digit(match.group()))
+    """The digit's ASCII form; a digit newer than Python's Unicode tables (which `regex` may
+    already know, e.g. U+1CCF0) stays as it is rather than failing the document."""
+    digit = unicodedata.digit(match.group(), None)
+    return match.group() if digit is None else str(digit)
 
 
 def fold_letters(text: str, letter_folds: tuple[tuple[str, str], ...] = LETTER_FOLDS) -> str:

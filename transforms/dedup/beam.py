@@ -89,19 +89,16 @@ def _is_failure(element) -> bool:
 
 
 class _ComputeFeatures(beam.DoFn):
-    """Shingles and MinHash band keys; the permutations are built once per worker."""
+    """Shingles and MinHash band keys. The permutations and the band layout are computed where
+    the graph is built and travel with the step, as numpy arrays and two integers."""
 
     def __init__(self, cfg: DedupConfig):
         self._cfg = cfg
-        self._template = None
-        self._layout = None
+        self._template = minhash_template(cfg.num_perm, cfg.seed)
+        self._layout = cfg.band_layout
         self._no_words = _counter("docs_without_words")
         self._signed = _counter("docs_signed")
         self._failed = _counter("docs_failed")
-
-    def setup(self):
-        self._template = minhash_template(self._cfg.num_perm, self._cfg.seed)
-        self._layout = self._cfg.band_layout
 
     def process(self, doc: Doc):
         try:
@@ -681,17 +678,17 @@ class DedupDecisions(beam.PTransform):
                          FileSystems.join(self._spill_folder, "reps")))
         index = ({"decisions": decision_files, "reps": rep_files}
                  | "JoinKept" >> beam.CoGroupByKey()
-                 | "IndexRows" >> beam.FlatMap(_index_rows_of_partition, self._cfg,
+                 | "IndexRows" >> beam.FlatMap(_index_rows_of_partition, layout_tag(self._cfg),
                                                self._run_date))
         return {"decisions": decision_files, "index": index}
 
 
-def _index_rows_of_partition(partition_and_joined, cfg, run_date):
+def _index_rows_of_partition(partition_and_joined, layout: str, run_date):
     _, joined = partition_and_joined
     decisions = _decisions_of_partition(joined)
     for reps in joined["reps"]:
         for feature in reps:
-            yield from _index_row_if_kept(feature, decisions, cfg, run_date)
+            yield from _index_row_if_kept(feature, decisions, layout, run_date)
 
 
 def _record_by_partition(record):
@@ -750,9 +747,9 @@ class Deduplicate(beam.PTransform):
         return docs | "Apply" >> ApplyDecisions(decided, FileSystems.join(spill_folder, "docs"))
 
 
-def _index_row_if_kept(feature: Feature, decisions: dict, cfg, run_date):
+def _index_row_if_kept(feature: Feature, decisions: dict, layout: str, run_date):
     """The index row of a representative that stayed kept (no decision means kept alone)."""
     decision = decisions.get(node_id(feature.node))
     if decision is not None and not decision.is_kept:
         return []
-    return [index_row(feature.node, feature.bands, cfg, run_date)]
+    return [index_row(feature.node, feature.bands, layout, run_date)]

@@ -4,7 +4,6 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
-from datasketch.lsh import _optimal_param
 
 
 @dataclass(frozen=True)
@@ -78,4 +77,5 @@ def lsh_layout(threshold: float, num_perm: int) -> tuple[int, int]:
 
     Cached: the optimisation integrates the S-curve for every layout (~60 ms), and the layout
     is asked for per document (index rows, layout tags)."""
+    from datasketch.lsh import _optimal_param  # here: its import pulls in scipy
     return _optimal_param(threshold, num_perm, 0.5, 0.5)

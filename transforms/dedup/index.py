@@ -52,12 +52,12 @@ def layout_tag(cfg) -> str:
     return f"w{cfg.shingle_size}-p{cfg.num_perm}-s{cfg.seed}-b{bands}x{rows}"
 
 
-def index_row(node: Node, bands, cfg, run_date: str) -> dict:
+def index_row(node: Node, bands, layout: str, run_date: str) -> dict:
     """The row of a kept document, from its rank node (`select.rank_node`), which holds its id,
     `published` and text length."""
     _, _, published, negative_length, doc_id = node
     return {"id": doc_id, "run_date": run_date, "published": published or None,
-            "text_length": -negative_length, "layout": layout_tag(cfg),
+            "text_length": -negative_length, "layout": layout,
             # an array, not a list: Beam's default coder pickles each int >= 2**63 on its own
             "bands": np.asarray(bands, dtype=np.uint64)}
 

@@ -8,17 +8,30 @@ so signatures are comparable across workers and runs.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import xxhash
-from datasketch import LeanMinHash, MinHash
 
 SCHEME = "affine64"
 _BAND_SEED = 0x62616E64  # "band"
 
 
-def minhash_template(num_perm: int, seed: int) -> MinHash:
-    """An empty MinHash holding the shared permutations; copy it per document."""
-    return MinHash(num_perm=num_perm, seed=seed, hashfunc=int, scheme=SCHEME)
+@dataclass(frozen=True)
+class Template:
+    """What signing needs of datasketch's empty MinHash: its seed, its (a, b) permutation arrays
+    and its initial values. Plain numpy, built where the graph is built, so a worker process
+    never imports datasketch (whose package import pulls in scipy: 0.6 s per process)."""
+    seed: int
+    permutations: np.ndarray
+    hashvalues: np.ndarray
+
+
+def minhash_template(num_perm: int, seed: int) -> Template:
+    """The shared permutations of datasketch's MinHash for `num_perm` and `seed`."""
+    from datasketch import MinHash
+    empty = MinHash(num_perm=num_perm, seed=seed, hashfunc=int, scheme=SCHEME)
+    return Template(empty.seed, empty.permutations, empty.hashvalues)
 
 
 def _fmix64(values: np.ndarray) -> np.ndarray:
@@ -31,7 +44,7 @@ def _fmix64(values: np.ndarray) -> np.ndarray:
     return mixed
 
 
-def signature_values(hashes: np.ndarray, template: MinHash) -> np.ndarray:
+def signature_values(hashes: np.ndarray, template: Template) -> np.ndarray:
     """The MinHash values of a document's uint64 shingle hashes (the empty sketch's for an empty
     set): `signature`'s `hashvalues`, without building the sketch the dedup step does not use.
 
@@ -47,8 +60,9 @@ def signature_values(hashes: np.ndarray, template: MinHash) -> np.ndarray:
     return np.minimum(template.hashvalues, permuted.min(axis=0))
 
 
-def signature(hashes: np.ndarray, template: MinHash) -> LeanMinHash:
+def signature(hashes: np.ndarray, template: Template):
     """LeanMinHash of a document's uint64 shingle hashes (an empty set gives the empty sketch)."""
+    from datasketch import LeanMinHash
     return LeanMinHash(seed=template.seed, hashvalues=signature_values(hashes, template),
                        scheme=SCHEME)
 
