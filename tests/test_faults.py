@@ -129,7 +129,7 @@ def sdk_workers(driver: int) -> list[int]:
             argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
         except OSError:
             continue
-        if b"apache_beam.runners.worker.sdk_worker_main" in argv and b"-c" not in argv:
+        if b"pipeline.worker" in argv and b"-c" not in argv:  # khabar's harness entry point
             workers.append(pid)
     return workers
 
