@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/bench_progress.py [--docs 10000] [--pairs 2]
 
 Runs `python -m pipeline` in a subprocess (the harness of `bench_pipeline.py`) on the benchmark
-corpus, in-process, alternating default runs (progress counted at four points of the graph and
+corpus, in-process (`--direct_num_workers=1`), alternating default runs (progress counted at four points of the graph and
 shown as a log line every 30 s) with `--no_progress` runs (no counting step in the graph), so
 that both see the same load on the shared cores. Reports the ratio of wall and CPU seconds
 (with / without) per pair and overall, and how many progress lines the default runs printed.
@@ -18,7 +18,8 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_pipeline import RESULTS, corpus_files, linked_inputs, run_pipeline  # noqa: E402
+from bench_pipeline import (IN_PROCESS, RESULTS, corpus_files, linked_inputs,  # noqa: E402
+                            run_pipeline)
 
 RUN_DATE = "2025-03-01"
 
@@ -38,7 +39,8 @@ def main() -> None:
     pairs = []
     for pair in range(args.pairs):
         measured = {}
-        for name, extra in (("with", ()), ("without", ("--no_progress",))):
+        for name, extra in (("with", tuple(IN_PROCESS)),
+                            ("without", (*IN_PROCESS, "--no_progress"))):
             output, log = work / f"out-{name}", work / f"{name}-{pair}.log"
             shutil.rmtree(output, ignore_errors=True)
             measured[name] = run_pipeline(inputs, output, RUN_DATE, log, extra)
