@@ -18,8 +18,8 @@ Corpus: `build_bench_corpus.py` (6,000 shared articles + perturbed copies, seede
   version's output of the same corpus (`compare_outputs.py`).
 - `datatrove` (when importable, `make bench` installs it): its default 4-stage MinHash dedup
   (2 tasks, whitespace word splitting because spaCy is not installed) on the same files.
-- `memory`: in-process runs (`--direct_num_workers=1`) on corpora of `--memory-sizes` documents; KiB of peak RSS per
-  document added from the smallest to the largest.
+- `memory`: in-process runs (`--direct_num_workers=1`) on corpora of `--memory-sizes`
+  documents; KiB of peak RSS per document added from the smallest to the largest.
 - `history`: a 2,500-document day into roots holding `--history` earlier kept documents (one
   real earlier day plus synthetic documents with their index rows): memory and wall time against
   the empty root, and the duplicates of earlier documents it still finds.

@@ -3,8 +3,9 @@
     .venv/bin/python benchmarks/bench_progress.py [--docs 10000] [--pairs 2]
 
 Runs `python -m pipeline` in a subprocess (the harness of `bench_pipeline.py`) on the benchmark
-corpus, in-process (`--direct_num_workers=1`), alternating default runs (progress counted at four points of the graph and
-shown as a log line every 30 s) with `--no_progress` runs (no counting step in the graph), so
+corpus, in-process (`--direct_num_workers=1`), alternating default runs (progress counted at
+four points of the graph and shown as a log line every 30 s) with `--no_progress` runs (no
+counting step in the graph), so
 that both see the same load on the shared cores. Reports the ratio of wall and CPU seconds
 (with / without) per pair and overall, and how many progress lines the default runs printed.
 """

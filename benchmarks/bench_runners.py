@@ -39,7 +39,8 @@ from readback import snapshot  # noqa: E402
 
 RESULTS = REPO / "benchmarks" / "results" / "runners.json"
 DEVKIT = REPO.parent / "shared" / "devkit" / "score.py"
-RUNNER_ARGS = {"in_process": ("--direct_num_workers=1",), "dask": ("--runner=dask", "--dask_npartitions=8"),
+RUNNER_ARGS = {"in_process": ("--direct_num_workers=1",),
+               "dask": ("--runner=dask", "--dask_npartitions=8"),
                **{name: (f"--runner={name}",) for name in PORTABLE_RUNNERS}}
 
 

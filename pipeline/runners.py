@@ -5,8 +5,8 @@ download the Prism runner binary at every start, which an offline machine cannot
 hanging DNS would stall). An input of `WORKER_PROCESSES_FROM_BYTES` or more runs on one worker
 process per core (the steps are CPU-bound Python: one process uses one core), a smaller one
 in-process, where the ~3 s the workers take to start would cost more than the second core
-saves; `--direct_num_workers` or `--direct_running_mode` choose explicitly. `--runner=dask` (or `DaskRunner`, or Beam's full class path)
-runs on Beam's Dask runner: on the `dask.distributed` scheduler at `--dask_client_address`, or
+saves; `--direct_num_workers` or `--direct_running_mode` choose explicitly. `--runner=dask` (or
+`DaskRunner`, or Beam's full class path) runs on Beam's Dask runner: on the `dask.distributed` scheduler at `--dask_client_address`, or
 else on a local cluster of one single-threaded worker process per core that khabar starts and
 closes. `--runner=flink`, `spark` and `prism` run on Beam's portable runners, embedded on this
 machine, with what they need beyond `pip install` taken from a local cache that `make flink`,
@@ -119,6 +119,7 @@ def portable_runner_args(runner: PortableRunner, beam_args: list[str], cache: Pa
 
 
 WORKER_PROCESSES_FROM_BYTES = 16 * 2**20  # about 5,000 news articles
+MULTI_PROCESSING = "--direct_running_mode=multi_processing"
 
 
 def usable_cores() -> int:
@@ -133,7 +134,7 @@ def default_workers(beam_args: list[str], input_bytes: int, cores: int) -> list[
                  for option in ("--direct_running_mode", "--direct_num_workers"))
     if chosen or cores < 2 or input_bytes < WORKER_PROCESSES_FROM_BYTES:
         return []
-    return ["--direct_running_mode=multi_processing", f"--direct_num_workers={cores}"]
+    return [MULTI_PROCESSING, f"--direct_num_workers={cores}"]
 
 
 def resolve_beam_args(beam_args: list[str], input_bytes: int = 0) -> list[str]:
@@ -148,34 +149,30 @@ def resolve_beam_args(beam_args: list[str], input_bytes: int = 0) -> list[str]:
     return beam_args
 
 
-MULTI_PROCESSING = "--direct_running_mode=multi_processing"
-
-
-def _fn_api_runner(beam_args: list[str]):
-    """The FnApiRunner; for `multi_processing`, its workers run `pipeline.worker` (Beam's
-    harness with quiet logging) instead of Beam's own command, which the runner would
-    otherwise substitute whatever environment it is given."""
+def _quiet_workers(beam_args: list[str]):
+    """(runner, Beam args) for a run: with `--direct_running_mode=multi_processing` on the
+    FnApiRunner, a runner whose workers run `pipeline.worker` (Beam's harness with quiet
+    logging), and the args without that mode, which would make the runner substitute Beam's
+    own worker command for the environment it is given (`--direct_num_workers` still says how
+    many); otherwise no runner object (Beam picks it from `--runner`) and the args as given."""
+    if _runner_name(beam_args) != "FnApiRunner" or MULTI_PROCESSING not in beam_args:
+        return None, beam_args
     from apache_beam.runners.portability.fn_api_runner import FnApiRunner
-    if MULTI_PROCESSING not in beam_args:
-        return FnApiRunner()
     from apache_beam.transforms.environments import SubprocessSDKEnvironment
-    return FnApiRunner(default_environment=SubprocessSDKEnvironment.from_command_string(
+    runner = FnApiRunner(default_environment=SubprocessSDKEnvironment.from_command_string(
         f"{sys.executable} -m pipeline.worker"))
+    return runner, [arg for arg in beam_args if arg != MULTI_PROCESSING]
 
 
 def worker_processes_note(beam_args: list[str]) -> str:
-    """', on N worker processes' for a multi-process FnApiRunner run, else nothing."""
+    """', on N worker processes' for a multi-process FnApiRunner run, else nothing. Beam's own
+    count: `--direct_num_workers` (default 1; 0 is one per core)."""
     if _runner_name(beam_args) != "FnApiRunner" or MULTI_PROCESSING not in beam_args:
         return ""
-    workers = [arg.split("=", 1)[1] for arg in beam_args
-               if arg.startswith("--direct_num_workers=")]
-    return f", on {workers[-1] if workers else 'one per core'} worker processes"
-
-
-def _without_multi_processing(beam_args: list[str]) -> list[str]:
-    """The options `_fn_api_runner`'s runner gets: its environment already names the worker
-    processes (`--direct_num_workers` says how many)."""
-    return [arg for arg in beam_args if arg != MULTI_PROCESSING]
+    counts = [arg.split("=", 1)[1] for arg in beam_args
+              if arg.startswith("--direct_num_workers=")]
+    count = counts[-1] if counts else "1"
+    return f", on {usable_cores() if count == '0' else count} worker processes"
 
 
 @contextlib.contextmanager
@@ -199,15 +196,9 @@ def run_pipeline(beam_args: list[str], build: Callable[[beam.Pipeline], None]):
     """Builds the graph with `build(pipeline)`, runs it to the end and returns the result.
 
     `beam_args` are those of `resolve_beam_args`."""
-    if _runner_name(beam_args) == "FnApiRunner":
-        pipeline = beam.Pipeline(runner=_fn_api_runner(beam_args),
-                                 options=PipelineOptions(_without_multi_processing(beam_args)))
-        build(pipeline)
-        result = pipeline.run()
-        result.wait_until_finish()
-        return result
     if _runner_name(beam_args) not in DASK_RUNNER_NAMES:
-        pipeline = beam.Pipeline(options=PipelineOptions(beam_args))
+        runner, options = _quiet_workers(beam_args)
+        pipeline = beam.Pipeline(runner=runner, options=PipelineOptions(options))
         build(pipeline)
         result = pipeline.run()
         result.wait_until_finish()

@@ -18,7 +18,7 @@ import pytest
 from pipeline.run import run
 from pipeline.runners import (MULTI_PROCESSING, PORTABLE_RUNNERS, WORKER_PROCESSES_FROM_BYTES,
                               RunnerSetupError, artifact_cache, default_workers,
-                              portable_runner_args, resolve_beam_args)
+                              portable_runner_args, resolve_beam_args, worker_processes_note)
 from readback import snapshot
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -91,6 +91,13 @@ def test_large_inputs_run_on_a_worker_process_per_core():
     assert default_workers(["--direct_num_workers=1"], large, cores=4) == []
     assert default_workers(["--direct_running_mode=in_memory"], large, cores=4) == []
     assert resolve_beam_args(["--runner=dask"], large) == ["--runner=dask"]
+
+
+def test_the_first_line_names_beams_own_worker_count():
+    fn_api = ["--runner=FnApiRunner", MULTI_PROCESSING]
+    assert worker_processes_note([*fn_api, "--direct_num_workers=3"]) == ", on 3 worker processes"
+    assert worker_processes_note(fn_api) == ", on 1 worker processes"  # Beam's default
+    assert worker_processes_note(["--runner=FnApiRunner", "--direct_num_workers=3"]) == ""
 
 
 @pytest.fixture(scope="module")

@@ -17,8 +17,9 @@ sees, only (key, file) pairs are grouped, and each group's values are read back 
 A file is written under a temporary name and renamed when it is full or its bundle finishes.
 What a bundle emits is the file's *prefix*, derived from its first record (and key), because
 nothing may be emitted from `finish_bundle` (Beam's Dask runner drops it); a prefix is a folder,
-and the file's name in it is a hash of the file's whole content. So a retried bundle, or a runner that re-executes a stage (Dask recomputes
-side-input upstreams), rewrites the same file with the same content instead of adding a copy,
+and the file's name in it is a hash of the file's whole content. So a retried bundle, or a
+runner that re-executes a stage (Dask recomputes side-input upstreams), rewrites the same file
+with the same content instead of adding a copy,
 while two bundles that happen to start with the same record (an LSH candidate edge found in two
 bands) keep both their files: readers take every file under a prefix.
 
