@@ -85,7 +85,14 @@ def test_components_match_union_find():
     edges += [(100 + i, 101 + i) for i in range(12)]
     expected = sorted(connected_components_local(edges).items())
     with TestPipeline() as p:
-        labels = p | beam.Create(edges) | ConnectedComponents(6)
+        # Edges arrive as lists (one per verified partition) and nodes are grouped in 5
+        # partitions, so neighbourhoods span lists and partitions.
+        edge_lists = [edges[:25], edges[25:]]
+        labels = (p
+                  | beam.Create(edge_lists)
+                  | ConnectedComponents(6, partition_of=lambda node: node % 5)
+                  | beam.FlatMapTuple(lambda partition, labels: [
+                      (node, label) for node, label in labels if node % 5 == partition]))
         assert_that(labels, equal_to(expected))
 
 

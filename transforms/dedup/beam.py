@@ -32,7 +32,7 @@ from __future__ import annotations
 import functools
 import tempfile
 from dataclasses import dataclass, replace
-from typing import Optional
+from typing import Callable, Iterable, Optional
 
 import apache_beam as beam
 import numpy as np
@@ -42,7 +42,8 @@ from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 
 from transforms.beam_steps import METRICS_NAMESPACE, STEP_FAILED, failure_detail
-from transforms.dedup.components import both_directions, is_settled, label, large_star, small_star
+from transforms.dedup.components import (Edge, both_directions, is_settled, label, large_star,
+                                         small_star)
 from transforms.dedup.config import DedupConfig
 from transforms.dedup.index import (documents_of, earlier_shingles, index_row, layout_tag,
                                     probe_index_file, sorted_keys)
@@ -271,12 +272,14 @@ class _VerifyEdges(beam.DoFn):
         self._rejected = _counter("edges_rejected")
 
     def process(self, partition_and_joined):
+        """One list of the partition's verified edges: components take them batched."""
         _, joined = partition_and_joined
         halves = {(right, left): left_shingles
                   for values in joined["halves"] for right, left, left_shingles in values}
         if not halves:
             return
         shingles = _partition_shingles(joined["shingles"], {right for right, _ in halves})
+        verified = []
         for right, left in sorted(halves):
             found = shingles.get(right)
             if found is None:
@@ -284,69 +287,106 @@ class _VerifyEdges(beam.DoFn):
             if (is_recrawl(left, right)
                     or judge_pair(unpack(halves[right, left]), unpack(found[0]),
                                   self._cfg).duplicate):
-                self._verified.inc()
-                yield left, right
+                verified.append((left, right))
             else:
                 self._rejected.inc()
+        if verified:
+            self._verified.inc(len(verified))
+            yield verified
+
+
+def _directed_batches(edges: Iterable[Edge], partition_of: Callable) -> list:
+    """(partition, directed edges) with both directions of each edge, batched by the partition
+    of the node each starts from: a node's whole neighbourhood meets in its partition, and a
+    round moves one Beam element per partition pair, not two per edge."""
+    batches: dict[int, list[Edge]] = {}
+    partitions: dict = {}
+    for edge in edges:
+        for start, end in both_directions(edge):
+            partition = partitions.get(start)
+            if partition is None:
+                partition = partitions[start] = partition_of(start)
+            batches.setdefault(partition, []).append((start, end))
+    return sorted(batches.items())
+
+
+def _neighbourhoods(batches: Iterable[list[Edge]]) -> dict:
+    """Node -> set of neighbours, from one partition's directed edges."""
+    around: dict = {}
+    for batch in batches:
+        for start, end in batch:
+            around.setdefault(start, set()).add(end)
+    return around
+
+
+def _relinked(partition_and_batches, step: Callable, partition_of: Callable) -> list:
+    """One large-star or small-star step on every node of one partition, in node order."""
+    around = _neighbourhoods(partition_and_batches[1])
+    return _directed_batches(
+        (edge for node in sorted(around) for edge in step(node, around[node])), partition_of)
 
 
 class _StarRound(beam.PTransform):
-    """One large-star or small-star step: group each node's neighbours and re-link them.
+    """One large-star or small-star step: group each partition's neighbourhoods and re-link
+    them. Repeated edges are not removed here: the next grouping takes neighbour *sets*."""
 
-    Repeated edges are not removed here: the next grouping takes neighbour *sets*.
-    """
-
-    def __init__(self, step, label):
+    def __init__(self, step: Callable, partition_of: Callable, label: str):
         super().__init__(label=label)
         self._step = step
+        self._partition_of = partition_of
 
-    def expand(self, edges):
-        return (edges
-                | "BothWays" >> beam.FlatMap(both_directions)
+    def expand(self, directed_batches):
+        return (directed_batches
                 | "Neighbours" >> beam.GroupByKey()
-                | "Relink" >> beam.FlatMapTuple(self._step))
+                | "Relink" >> beam.FlatMap(_relinked, self._step, self._partition_of))
 
 
 class _LabelNodes(beam.DoFn):
-    """(node, component label) from converged stars; an unconverged graph stops the run."""
+    """(partition, [(node, component label)]) from converged stars, for one partition's nodes;
+    an unconverged graph stops the run."""
 
     def __init__(self, rounds: int):
         self._rounds = rounds
         self._unsettled = _counter("component_nodes_unsettled")
         self._nodes = _counter("component_nodes")
 
-    def process(self, node_and_neighbours):
-        node, neighbours = node_and_neighbours
-        neighbours = set(neighbours)
-        if not is_settled(node, neighbours):
-            self._unsettled.inc()
-            raise RuntimeError(
-                f"dedup: connected components did not converge in {self._rounds} "
-                f"large-star/small-star rounds (node {node_id(node)!r} still has "
-                f"{len(neighbours)} neighbours); raise dedup.component_rounds")
-        self._nodes.inc()
-        yield label(node, neighbours)
+    def process(self, partition_and_batches):
+        partition, batches = partition_and_batches
+        around = _neighbourhoods(batches)
+        for node in sorted(around):
+            if not is_settled(node, around[node]):
+                self._unsettled.inc()
+                raise RuntimeError(
+                    f"dedup: connected components did not converge in {self._rounds} "
+                    f"large-star/small-star rounds (node {node_id(node)!r} still has "
+                    f"{len(around[node])} neighbours); raise dedup.component_rounds")
+        self._nodes.inc(len(around))
+        yield partition, [label(node, around[node]) for node in sorted(around)]
 
 
 class ConnectedComponents(beam.PTransform):
-    """Verified edges (u, v) -> (node, label): fixed rounds, one GroupByKey per step."""
+    """Lists of verified edges (u, v) -> (partition, [(node, label)]) per node partition:
+    fixed rounds, one GroupByKey per step, over batches keyed by `partition_of(node)`."""
 
-    def __init__(self, rounds: int):
+    def __init__(self, rounds: int, partition_of: Callable):
         super().__init__()
         self._rounds = rounds
+        self._partition_of = partition_of
 
-    def expand(self, edges):
+    def expand(self, edge_lists):
+        partition_of = self._partition_of
+        batches = edge_lists | "BothWays" >> beam.FlatMap(_directed_batches, partition_of)
         for round_number in range(self._rounds):
-            edges = edges | _StarRound(large_star, f"LargeStar{round_number}")
-            edges = edges | _StarRound(small_star, f"SmallStar{round_number}")
-        return (edges
-                | "BothWays" >> beam.FlatMap(both_directions)
+            batches = batches | _StarRound(large_star, partition_of, f"LargeStar{round_number}")
+            batches = batches | _StarRound(small_star, partition_of, f"SmallStar{round_number}")
+        return (batches
                 | "Neighbours" >> beam.GroupByKey()
                 | "Label" >> beam.ParDo(_LabelNodes(self._rounds)))
 
 
-def _by_node_partition(node_and_label):
-    return node_partition(node_and_label[0]), node_and_label
+def _labels_of_partition(partition_and_labels):
+    partition, labels = partition_and_labels
+    return [(partition, node_and_label) for node_and_label in labels]
 
 
 def _members_of_partition(partition_and_joined):
@@ -596,9 +636,10 @@ class _Assignments(beam.PTransform):
                     | "Verify" >> beam.ParDo(_VerifyEdges(cfg)))
 
         label_files = (verified
-                       | "Components" >> ConnectedComponents(cfg.component_rounds)
-                       | "KeyByNode" >> beam.Map(_by_node_partition)
-                       | "LabelsByPartition" >> GroupByKeyThroughDisk(spill("labels")))
+                       | "Components" >> ConnectedComponents(cfg.component_rounds,
+                                                             node_partition)
+                       | "LabelsByPartition" >> GroupByKeyThroughDisk(
+                           spill("labels"), pairs_of=_labels_of_partition))
         assigned = ({"shingles": shingle_files, "labels": label_files}
                     | "JoinMembers" >> beam.CoGroupByKey()
                     | "Members" >> beam.FlatMap(_members_of_partition)
