@@ -21,9 +21,10 @@ def _replaced(record, changes: dict):
     return copied
 
 
-def _reduce_by_fields(record):
-    """Pickle a slotted record as (class, field values). Dataclasses' generated state methods
-    call `fields()` for every object, which made pickling a noticeable share of each shuffle."""
+def reduce_by_fields(record):
+    """Pickle a slotted record as (class, field values): `__reduce__ = reduce_by_fields` on a
+    frozen slotted dataclass that crosses a shuffle or a spill. Dataclasses' generated state
+    methods call `fields()` for every object, which made pickling a noticeable share of each."""
     return type(record), tuple(getattr(record, name) for name in record.__slots__)
 
 
@@ -33,7 +34,7 @@ class RemovedLine:
     text: str
     reason: str
 
-    __reduce__ = _reduce_by_fields
+    __reduce__ = reduce_by_fields
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +72,7 @@ class Doc:
     similarity: Optional[float] = None
     cluster_size: int = 1
 
-    __reduce__ = _reduce_by_fields
+    __reduce__ = reduce_by_fields
 
     def replace(self, **changes) -> "Doc":
         return _replaced(self, changes)
@@ -118,7 +119,7 @@ class Rejection:
     removed_lines: tuple[RemovedLine, ...] = field(default=())
     source_order: tuple[str, int] = ("", 0)
 
-    __reduce__ = _reduce_by_fields
+    __reduce__ = reduce_by_fields
 
     @classmethod
     def of(cls, doc: Doc, reason: str, detail: str, step: str) -> "Rejection":

@@ -30,6 +30,7 @@ are never rewritten.
 from __future__ import annotations
 
 import functools
+import pickle
 import tempfile
 from dataclasses import dataclass, replace
 from typing import Callable, Iterable, Optional
@@ -53,7 +54,7 @@ from transforms.dedup.select import (Assignment, Member, Node, assign_component,
 from transforms.dedup.shingles import fingerprint, pack, unpack
 from transforms.dedup.signatures import band_hashes, minhash_template, signature_values
 from transforms.dedup.verify import judge_pair
-from transforms.model import Doc, Rejection
+from transforms.model import Doc, Rejection, reduce_by_fields
 from transforms.spill import GroupByKeyThroughDisk
 
 DEDUP_STEP = "Deduplicate"  # the `step` of a dedup dead letter
@@ -72,6 +73,8 @@ class Feature:
     bands: tuple[int, ...]
     weight: int = 1  # documents it stands for after the exact pass
 
+    __reduce__ = reduce_by_fields
+
 
 @dataclass(frozen=True, slots=True)
 class FeatureFailure:
@@ -79,6 +82,8 @@ class FeatureFailure:
     dead letter of this stage, instead of failing the run."""
     doc_id: str
     detail: str
+
+    __reduce__ = reduce_by_fields
 
 
 def _is_feature(element) -> bool:
@@ -161,16 +166,24 @@ def _exact_copies(exact_and_group):
 
 
 def _bucket_entries(node: Node, bands) -> list:
-    """(band, (key, node)) for each band key: the LSH buckets this document falls into,
-    grouped by band (one group per band, its buckets formed inside it)."""
-    return [(band, (value, node)) for band, value in enumerate(bands)]
+    """(band, (key, packed node)) for each band key: the LSH buckets this document falls into,
+    grouped by band (one group per band, its buckets formed inside it).
+
+    The node is pickled once here and unpickled only in a bucket of several members: most
+    buckets hold one document, and a band's entries are spilled and read back whole."""
+    packed = _pack_node(node)
+    return [(band, (value, packed)) for band, value in enumerate(bands)]
 
 
 def _recrawl_entry(node: Node):
-    """(band, (key, node)) of the bucket that puts a document and its earlier self together,
-    whatever their texts: the re-crawl rule of `select`."""
+    """(band, (key, packed node)) of the bucket that puts a document and its earlier self
+    together, whatever their texts: the re-crawl rule of `select`."""
     band, key = recrawl_bucket(node)
-    return band, (key, node)
+    return band, (key, _pack_node(node))
+
+
+def _pack_node(node: Node) -> bytes:
+    return pickle.dumps(node, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def _rep_shingles(feature: Feature):
@@ -178,7 +191,7 @@ def _rep_shingles(feature: Feature):
 
 
 def buckets_of_band(entries) -> dict:
-    """Band key -> its members, from one band's (key, node) entries."""
+    """Band key -> its members, from one band's (key, member) entries."""
     buckets: dict = {}
     for key, node in entries:
         buckets.setdefault(key, []).append(node)
@@ -208,9 +221,12 @@ class _StarEdges:
             for edge in self._bucket(band, buckets[key]):
                 yield node_partition(edge[0]), edge
 
-    def _bucket(self, band: int, members: list):
-        # Most buckets hold one document: no edge, nothing to check.
-        if len(members) < 2 or all(m[0] != THIS_RUN for m in members):
+    def _bucket(self, band: int, packed_members: list):
+        # Most buckets hold one document: no edge, nothing to check or unpickle.
+        if len(packed_members) < 2:
+            return
+        members = [pickle.loads(packed) for packed in packed_members]
+        if all(m[0] != THIS_RUN for m in members):
             return
         edges, dropped = bucket_edges(members, band, self._cap)
         if dropped:

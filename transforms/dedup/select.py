@@ -18,6 +18,7 @@ from typing import Iterable, Optional
 import numpy as np
 
 from transforms.dedup.verify import judge, overlap
+from transforms.model import reduce_by_fields
 
 EARLIER_RUN = 0
 THIS_RUN = 1
@@ -67,6 +68,8 @@ class Assignment:
     similarity: Optional[float]
     method: str  # "kept" | "exact" | "jaccard" | "containment" | "chain" | "recrawl"
     cluster_size: int
+
+    __reduce__ = reduce_by_fields
 
     @property
     def is_kept(self) -> bool:
