@@ -200,8 +200,10 @@ def buckets_of_band(entries) -> dict:
 
 class _StarEdges:
     """Each bucket's members joined to two centres (`lsh.bucket_edges`), never all pairs, as
-    (partition of the left end, edge): the pairs `GroupByKeyThroughDisk` spills straight away
-    (a band's edges are hundreds of thousands, each a Beam element before).
+    (partition of the left end, (left, right) packed): the pairs `GroupByKeyThroughDisk`
+    spills straight away (a band's edges are hundreds of thousands, each a Beam element
+    before). Edges stay packed nodes until `_left_halves` has dropped the repeats: most edges
+    are found again in other bands.
 
     Buckets over `max_bucket_size` (templated texts) keep their best-ranked members only;
     the others are counted. Earlier runs' documents were deduplicated when indexed, so a
@@ -218,17 +220,16 @@ class _StarEdges:
         band, entries = band_and_entries
         buckets = buckets_of_band(entries)
         for key in sorted(buckets):
-            for edge in self._bucket(band, buckets[key]):
-                yield node_partition(edge[0]), edge
+            yield from self._bucket(band, buckets[key])
 
     def _bucket(self, band: int, packed_members: list):
         # Most buckets hold one document: no edge, nothing to check or unpickle.
         if len(packed_members) < 2:
             return
-        members = [pickle.loads(packed) for packed in packed_members]
-        if all(m[0] != THIS_RUN for m in members):
+        packed_of = {pickle.loads(packed): packed for packed in packed_members}
+        if all(node[0] != THIS_RUN for node in packed_of):
             return
-        edges, dropped = bucket_edges(members, band, self._cap)
+        edges, dropped = bucket_edges(list(packed_of), band, self._cap)
         if dropped:
             self._oversized.inc()
             self._dropped.inc(dropped)
@@ -236,7 +237,7 @@ class _StarEdges:
             if left[0] != THIS_RUN and right[0] != THIS_RUN:
                 continue
             self._edges.inc()
-            yield left, right
+            yield node_partition(left), (packed_of[left], packed_of[right])
 
 
 # Shingle sets, edges and labels are spilled in this many node partitions: a partition's
@@ -268,7 +269,8 @@ def _left_halves(partition_and_joined):
     """(partition of right, (right, left, left's shingles)) for each distinct candidate edge
     whose left end is in this partition: the edge carries one shingle set to its other end."""
     _, joined = partition_and_joined
-    edges = sorted({edge for values in joined["edges"] for edge in values})
+    distinct = {packed for values in joined["edges"] for packed in values}
+    edges = sorted((pickle.loads(left), pickle.loads(right)) for left, right in distinct)
     if not edges:
         return
     shingles = _partition_shingles(joined["shingles"], {left for left, _ in edges})
