@@ -24,15 +24,16 @@ while two bundles that happen to start with the same record (an LSH candidate ed
 bands) keep both their files: readers take every file under a prefix.
 
 Records are pickled in chunks, one pickle call per chunk instead of per record (band entries
-are dozens per document); a bundle buffers at most `BUFFERED_RECORDS` records across all its
-files before it writes them.
+are dozens per document); a bundle buffers at most `BUFFERED_RECORDS` records (a grouping's
+`buffered_values`) across all its files before it writes them.
 """
 from __future__ import annotations
 
+import functools
 import os
 import pickle
 from dataclasses import dataclass
-from typing import Callable, Iterator
+from typing import Callable, Iterator, Optional
 
 import apache_beam as beam
 import xxhash
@@ -76,8 +77,9 @@ class _SpillFile:
     """One spill file being written: a temporary name until `close` renames it after its
     prefix and content."""
 
-    def __init__(self, folder: str, first_record: bytes):
+    def __init__(self, folder: str, first_record: bytes, pack: Callable[[list], list] = list):
         self.prefix = spill_prefix(folder, first_record)
+        self._pack = pack
         self._temporary = FileSystems.join(self.prefix, f"{os.getpid()}.{id(self):x}.tmp")
         if "://" not in folder:
             os.makedirs(self.prefix, exist_ok=True)
@@ -91,7 +93,7 @@ class _SpillFile:
 
     def flush(self) -> None:
         if self._chunk:
-            pickled = pickle.dumps(self._chunk, protocol=_PROTOCOL)
+            pickled = pickle.dumps(self._pack(self._chunk), protocol=_PROTOCOL)
             self._content.update(pickled)
             self._handle.write(pickled)
             self._chunk = []
@@ -145,11 +147,15 @@ class _SpillGroups(beam.DoFn):
 
     With `pairs_of`, each element gives its (key, value) pairs through that function here,
     instead of through a `FlatMap` before: one Beam element per document, not one per pair
-    (LSH band entries are dozens per document)."""
+    (LSH band entries are dozens per document). With `pack_chunk`, a file stores
+    `pack_chunk(key, values)` for each chunk of its values, and its readers get that back."""
 
-    def __init__(self, folder: str, label: str, pairs_of: Callable = _one_pair):
+    def __init__(self, folder: str, label: str, pairs_of: Callable = _one_pair,
+                 pack_chunk: Optional[Callable] = None, buffered_values: int = BUFFERED_RECORDS):
         self._folder = folder
         self._pairs_of = pairs_of
+        self._pack_chunk = pack_chunk
+        self._buffered_values = buffered_values
         self._values = Metrics.counter(METRICS_NAMESPACE, f"{label}.values_spilled")
         self._files: dict = {}
         self._buffered = 0
@@ -164,12 +170,13 @@ class _SpillGroups(beam.DoFn):
             spill = self._files.get(key)
             if spill is None:
                 spill = self._files[key] = _SpillFile(
-                    self._folder, pickle.dumps((key, value), protocol=_PROTOCOL))
+                    self._folder, pickle.dumps((key, value), protocol=_PROTOCOL),
+                    functools.partial(self._pack_chunk, key) if self._pack_chunk else list)
                 yield key, spill.prefix
             spill.add(value)
             added += 1
             self._buffered += 1
-            if self._buffered >= BUFFERED_RECORDS:
+            if self._buffered >= self._buffered_values:
                 for open_file in self._files.values():
                     open_file.flush()
                 self._buffered = 0
@@ -218,16 +225,24 @@ class GroupByKeyThroughDisk(beam.PTransform):
     of every value; a consumer holds what it takes from the iterator. Given a tuple of
     PCollections, each is spilled where it is produced and only their paths are flattened: a
     `Flatten` of the values themselves would hold them all in a local runner's memory. Given
-    `pairs_of`, the inputs' elements are not pairs but what `pairs_of` turns into pairs."""
+    `pairs_of`, the inputs' elements are not pairs but what `pairs_of` turns into pairs.
 
-    def __init__(self, folder: str, pairs_of: Callable = _one_pair):
+    Given `pack_chunk(key, values) -> list`, each chunk of a key's values is stored, and
+    iterated, as what it returns (the writer stores a chunk of rows as one Arrow record
+    batch); `buffered_values` bounds what a bundle holds before it writes."""
+
+    def __init__(self, folder: str, pairs_of: Callable = _one_pair,
+                 pack_chunk: Optional[Callable] = None, buffered_values: int = BUFFERED_RECORDS):
         super().__init__()
         self._folder = folder
         self._pairs_of = pairs_of
+        self._pack_chunk = pack_chunk
+        self._buffered_values = buffered_values
 
     def expand(self, keyed):
         inputs = keyed if isinstance(keyed, (tuple, list)) else (keyed,)
-        spill = _SpillGroups(self._folder, self.label, self._pairs_of)
+        spill = _SpillGroups(self._folder, self.label, self._pairs_of, self._pack_chunk,
+                             self._buffered_values)
         paths = [pcoll | f"Spill{index or ''}" >> beam.ParDo(spill)
                  for index, pcoll in enumerate(inputs)]
         if len(paths) > 1:
