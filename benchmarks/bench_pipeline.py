@@ -17,7 +17,9 @@ Corpus: `build_bench_corpus.py` (6,000 shared articles + perturbed copies, seede
   index bytes per 1,000 kept documents; with `--baseline`, its rows compared with another
   version's output of the same corpus (`compare_outputs.py`).
 - `datatrove` (when importable, `make bench` installs it): its default 4-stage MinHash dedup
-  (2 tasks, whitespace word splitting because spaCy is not installed) on the same files.
+  (2 tasks, whitespace word splitting because spaCy is not installed) on the same files. It
+  takes turns with the default run, `--pairs` times: each pair's docs/s ratio is taken side
+  by side, and the median pair, median runs and every run's seconds are kept.
 - `memory`: in-process runs (`--direct_num_workers=1`) on corpora of `--memory-sizes`
   documents; KiB of peak RSS per document added from the smallest to the largest.
 - `history`: a 2,500-document day into roots holding `--history` earlier kept documents (one
@@ -399,6 +401,44 @@ for number, (pipeline, count) in enumerate(zip(stages, task_counts)):
 """
 
 
+def run_e2e(inputs: Path, work: Path, mode: str, beam_args: tuple[str, ...]) -> dict:
+    """One end-to-end CLI run of the benchmark corpus into a fresh `e2e-<mode>` root."""
+    output = work / f"e2e-{mode}"
+    shutil.rmtree(output, ignore_errors=True)
+    return run_pipeline(inputs, output, FIRST_DATE, work / f"e2e-{mode}.log", beam_args)
+
+
+def median_run(runs: list[dict]) -> dict:
+    """The run of median wall time, with every run's seconds beside it."""
+    ordered = sorted(runs, key=lambda run: run["seconds"])
+    return {**ordered[(len(ordered) - 1) // 2],
+            "runs_seconds": [run["seconds"] for run in runs]}
+
+
+def datatrove_or_error(inputs: Path, work: Path, records: int) -> dict:
+    """datatrove's run, or why it failed: an optional comparison must not lose the results."""
+    try:
+        return run_datatrove(inputs, work, records)
+    except RuntimeError as error:
+        return {"error": str(error)}
+
+
+def save_datatrove(save, default_runs: list[dict], datatrove_runs: list[dict]) -> None:
+    """datatrove's median run and, per pair of side-by-side runs, khabar's docs/s over its."""
+    failed = [run["error"] for run in datatrove_runs if "error" in run]
+    if failed:
+        save("datatrove_error", failed[0])
+        return
+    if not datatrove_runs:
+        return
+    save("datatrove", median_run(datatrove_runs))
+    if default_runs:
+        ratios = sorted(round(ours["docs_per_s"] / theirs["docs_per_s"], 3)
+                        for ours, theirs in zip(default_runs, datatrove_runs))
+        save("default_vs_datatrove", {"pair_ratios": ratios,
+                                      "median_ratio": ratios[(len(ratios) - 1) // 2]})
+
+
 def datatrove_available() -> bool:
     return subprocess.run([sys.executable, "-c", "import datatrove"],
                           capture_output=True).returncode == 0
@@ -410,7 +450,8 @@ def run_datatrove(inputs: Path, work: Path, records: int) -> dict:
     folder.mkdir()
     measured = run_cli([sys.executable, "-c", DATATROVE_SCRIPT, str(inputs), str(folder)],
                        work / "datatrove.log")
-    return {**measured, "records_in": records, "docs_per_s": round(records / measured["seconds"], 1),
+    return {**measured, "records_in": records,
+            "docs_per_s": round(records / measured["seconds"], 1),
             "docs_per_cpu_s": round(records / measured["cpu_seconds"], 1),
             "note": "4 stages, 2 tasks, whitespace word splitting"}
 
@@ -444,9 +485,11 @@ def table(results: dict) -> str:
     if "datatrove" in results and "default" in results.get("e2e", {}):
         row("datatrove MinHash dedup alone", results["datatrove"])
         default = results["e2e"]["default"]
+        pairs = results.get("default_vs_datatrove", {
+            "median_ratio": default["docs_per_s"] / results["datatrove"]["docs_per_s"]})
         lines.append(f"khabar end to end (default) / datatrove dedup alone: "
-                     f"{default['docs_per_s'] / results['datatrove']['docs_per_s']:.2f} "
-                     f"(docs/s; target >= 0.50), "
+                     f"{pairs['median_ratio']:.2f} (docs/s, median of side-by-side pairs "
+                     f"{pairs.get('pair_ratios', [])}; target >= 0.50), "
                      f"{default['docs_per_cpu_s'] / results['datatrove']['docs_per_cpu_s']:.2f} "
                      f"(docs/CPU-s), "
                      f"peak RSS {results['e2e']['default']['tree_peak_rss_mib']:.0f} vs "
@@ -498,6 +541,8 @@ def main() -> None:
     parser.add_argument("--only-default", action="store_true",
                         help="end to end, run only the default mode (not in-process as well)")
     parser.add_argument("--skip-datatrove", action="store_true")
+    parser.add_argument("--pairs", type=int, default=3,
+                        help="default runs, each followed by a datatrove run; medians reported")
     parser.add_argument("--label", default="", help="free text stored with the results")
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args()
@@ -520,15 +565,18 @@ def main() -> None:
 
     save("steps", step_costs(files, args.step_docs))
     everything = linked_inputs(files, work / "all-in")
+    with_datatrove = not args.skip_datatrove and datatrove_available()
     if not args.skip_e2e:
-        modes = {"default": ()} if args.only_default else {"default": (),
-                                                            "in_process": tuple(IN_PROCESS)}
-        e2e = {}
-        for name, beam_args in modes.items():
-            output = work / f"e2e-{name}"
-            shutil.rmtree(output, ignore_errors=True)
-            e2e[name] = run_pipeline(everything, output, FIRST_DATE, work / f"e2e-{name}.log",
-                                     beam_args)
+        # The default run and datatrove's take turns, `--pairs` times: the shared machine's
+        # speed drifts, and a ratio of runs made side by side, then their median, does not.
+        default_runs, datatrove_runs = [], []
+        for _ in range(args.pairs):
+            default_runs.append(run_e2e(everything, work, "default", ()))
+            if with_datatrove:
+                datatrove_runs.append(datatrove_or_error(everything, work, args.docs))
+        e2e = {"default": median_run(default_runs)}
+        if not args.only_default:
+            e2e["in_process"] = run_e2e(everything, work, "in_process", tuple(IN_PROCESS))
         save("e2e", e2e)
         default_output = work / "e2e-default"
         save("index_bytes_per_1000_kept", index_bytes_per_1000_kept(default_output, FIRST_DATE))
@@ -537,12 +585,9 @@ def main() -> None:
             comparison = compare_roots(args.baseline, default_output, FIRST_DATE)
             save("rows_vs_baseline", {"baseline": str(args.baseline),
                                       "identical": identical(comparison), **comparison})
-
-    if not args.skip_datatrove and datatrove_available():
-        try:
-            save("datatrove", run_datatrove(everything, work, args.docs))
-        except RuntimeError as error:  # an optional comparison must not lose the results above
-            save("datatrove_error", str(error))
+        save_datatrove(save, default_runs, datatrove_runs)
+    elif with_datatrove:
+        save_datatrove(save, [], [datatrove_or_error(everything, work, args.docs)])
 
     if _sizes(args.memory_sizes):
         save("memory", memory_scaling(args.cache, args.seed, _sizes(args.memory_sizes), work))
