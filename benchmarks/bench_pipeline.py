@@ -76,6 +76,21 @@ def linked_inputs(files: list[Path], folder: Path) -> Path:
 
 # ---------------------------------------------------------------- pure steps
 
+def first_docs(files: list[Path], limit: int, read_cfg) -> list:
+    """The first `limit` documents the reader makes of `files` (records it refuses left out)."""
+    from transforms.model import Doc
+    from transforms.read import iter_jsonl
+
+    docs: list = []
+    for path in files:
+        with open(path, "rb") as stream:
+            docs += [record for record in iter_jsonl(str(path), stream, read_cfg)
+                     if isinstance(record, Doc)]
+        if len(docs) >= limit:
+            break
+    return docs[:limit]
+
+
 def corpus_signals(docs: list, cfg) -> tuple[dict, frozenset]:
     """What `CorpusBoilerplateSignals` gives the strip step, computed in this process: each
     site's recurring line hashes, and the batch's title hashes."""

@@ -37,27 +37,18 @@ STEPS = ("langid", "normalize_lang", "boilerplate_signals", "boilerplate_strip",
 def step_inputs(files: list[Path], limit: int) -> dict:
     """The documents each timed step receives, from the first `limit` records of `files` (the
     dedup features: the stripped texts), and the strip step's side inputs ("signals")."""
-    from bench_pipeline import corpus_signals  # (this script's folder is first on sys.path)
+    from bench_pipeline import corpus_signals, first_docs  # (this script's folder: on sys.path)
     from pipeline.config import load_config
     from transforms.boilerplate import load_boilerplate, strip_step
     from transforms.decode import decode_step
     from transforms.langid import identify_step, load_langid
     from transforms.limits import check_limits
-    from transforms.model import Doc
     from transforms.normalize import basic_normalize_step, normalize_step
-    from transforms.read import iter_jsonl
     from transforms.repair import build_repairer, repair_step
 
     config = load_config(None, [])
-    docs: list = []
-    for path in files:
-        with open(path, "rb") as stream:
-            docs += [record for record in iter_jsonl(str(path), stream, config.read)
-                     if isinstance(record, Doc)]
-        if len(docs) >= limit:
-            break
+    docs = first_docs(files, limit, config.read)
     inputs = {}
-    docs = docs[:limit]
     for name, step, *args in (
             ("decode", decode_step, config.repair),
             ("repair", repair_step, build_repairer(config.repair)),
