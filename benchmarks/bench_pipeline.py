@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import importlib
 import json
 import os
 import platform
@@ -77,6 +78,42 @@ def linked_inputs(files: list[Path], folder: Path) -> Path:
 
 # ---------------------------------------------------------------- pure steps
 
+def first_docs(files: list[Path], limit: int, read_cfg) -> list:
+    """The first `limit` documents the reader makes of `files` (records it refuses left out)."""
+    from transforms.model import Doc
+    from transforms.read import iter_jsonl
+
+    docs: list = []
+    for path in files:
+        with open(path, "rb") as stream:
+            docs += [record for record in iter_jsonl(str(path), stream, read_cfg)
+                     if isinstance(record, Doc)]
+        if len(docs) >= limit:
+            break
+    return docs[:limit]
+
+
+def corpus_signals(docs: list, cfg) -> tuple[dict, frozenset]:
+    """What `CorpusBoilerplateSignals` gives the strip step, computed in this process: each
+    site's recurring line hashes, and the batch's title hashes."""
+    from transforms.boilerplate import site_key
+    from transforms.boilerplate_beam import _is_common, site_line_keys, title_hashes
+
+    line_counts: dict = defaultdict(int)
+    site_docs: dict = defaultdict(int)
+    titles = set()
+    for doc in docs:
+        site_docs[site_key(doc)] += 1
+        for key in site_line_keys(doc, cfg):
+            line_counts[key] += 1
+        titles.update(title_hashes(doc, cfg))
+    common: dict = defaultdict(set)
+    for key_count in line_counts.items():
+        if _is_common(key_count, site_docs, cfg):
+            common[key_count[0][0]].add(key_count[0][1])
+    return {site: frozenset(hashes) for site, hashes in common.items()}, frozenset(titles)
+
+
 def step_costs(files: list[Path], limit: int, outputs: list | None = None) -> dict:
     """Seconds per step over the first `limit` records, every step a plain function call.
 
@@ -86,8 +123,6 @@ def step_costs(files: list[Path], limit: int, outputs: list | None = None) -> di
     `bench_steps.py`'s comparison of two versions' outputs)."""
     from pipeline.config import load_config
     from transforms.boilerplate import load_boilerplate, strip_step
-    from transforms.boilerplate_beam import _is_common, site_line_keys, title_hashes
-    from transforms.boilerplate import site_key
     from transforms.decode import decode_step
     from transforms.dedup.local import deduplicate_local
     from transforms.langid import identify_step, load_langid
@@ -122,6 +157,7 @@ def step_costs(files: list[Path], limit: int, outputs: list | None = None) -> di
     langid = load_langid(config.langid)
     boilerplate = load_boilerplate(config.boilerplate)
     load_lexicon()
+    importlib.import_module("transforms.boilerplate_beam")  # Beam: not in the signals' time
     setup_seconds = time_now() - started
     chain = (("decode", decode_step, config.repair), ("repair", repair_step, repairer),
              ("normalize_basic", basic_normalize_step, config.normalize),
@@ -140,20 +176,7 @@ def step_costs(files: list[Path], limit: int, outputs: list | None = None) -> di
         docs = kept
 
     started = time_now()
-    line_counts: dict = defaultdict(int)
-    site_docs: dict = defaultdict(int)
-    titles = set()
-    for doc in docs:
-        site_docs[site_key(doc)] += 1
-        for key in site_line_keys(doc, config.boilerplate):
-            line_counts[key] += 1
-        titles.update(title_hashes(doc, config.boilerplate))
-    common: dict = defaultdict(set)
-    for key_count in line_counts.items():
-        if _is_common(key_count, site_docs, config.boilerplate):
-            common[key_count[0][0]].add(key_count[0][1])
-    common = {site: frozenset(hashes) for site, hashes in common.items()}
-    titles = frozenset(titles)
+    common, titles = corpus_signals(docs, config.boilerplate)
     seconds["boilerplate_signals"] = time_now() - started
 
     kept = []

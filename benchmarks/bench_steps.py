@@ -77,22 +77,17 @@ def langid_prefix_trade(files: list[Path], limit: int, sizes: list[int]) -> dict
     """ms/doc of `identify_step` and the documents whose `lang` / `lang_confidence` change
     when the identifier reads `sizes` characters instead of the configured number, over the
     first `limit` records of `files` as they reach language ID."""
+    from bench_pipeline import first_docs
     from pipeline.config import load_config
     from transforms.decode import decode_step
     from transforms.langid import identify_step, load_langid
     from transforms.limits import check_limits
-    from transforms.model import Doc, Reject
+    from transforms.model import Reject
     from transforms.normalize import basic_normalize_step
-    from transforms.read import iter_jsonl
     from transforms.repair import build_repairer, repair_step
 
     config = load_config(None, [])
-    docs: list = []
-    for path in files:
-        with open(path, "rb") as stream:
-            docs += [record for record in iter_jsonl(str(path), stream, config.read)
-                     if isinstance(record, Doc)]
-    docs = docs[:limit]
+    docs = first_docs(files, limit, config.read)
     for step, arg in ((decode_step, config.repair), (repair_step, build_repairer(config.repair)),
                       (basic_normalize_step, config.normalize), (check_limits, config.limits)):
         kept = []

@@ -18,6 +18,7 @@ from transforms.boilerplate import (BoilerplateConfig, classify_lines, ends_like
                                     site_key, strip_step, word_count)
 from transforms import boilerplate
 from transforms.boilerplate_beam import CorpusBoilerplateSignals
+from transforms.boilerplate_shape import tokens_of
 from transforms.folding import fold_key, fold_letters, key_of_letters
 from transforms.model import Doc, Reject
 from transforms.normalize import basic_normalize, normalize_for
@@ -318,6 +319,23 @@ def test_shared_letter_fold_gives_the_match_form_and_key(line):
 def test_has_words_is_the_word_count_threshold(line, least):
     """The signals' shortcut `has_words` reads only the first words but decides as the count."""
     assert boilerplate.has_words(line, least) == (word_count(line) >= least)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="ابت a1:：. ‌", max_size=60))
+def test_letter_colons_tried_where_they_stand_count_as_the_scan(text):
+    """Colons between letters are counted by trying each colon, as the regex scan counts them."""
+    assert boilerplate._letter_colons(text) == len(boilerplate._LETTER_COLON.findall(text))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["share", "tweet", "facebook", "واتساب", "خبر", "امروز", "1",
+                                 "|", "،", " "]), max_size=20))
+def test_share_bar_from_the_shape_tokens_decides_as_the_regex(parts):
+    """A short line's share-bar test reads its shape-rule tokens: the same verdict."""
+    form = boilerplate.match_form(" ".join(parts))
+    assert boilerplate._tokens_share_bar(tokens_of(form), STATE) == \
+        boilerplate._is_share_bar(form, STATE)
 
 
 @settings(max_examples=300, deadline=None)

@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings, strategies as st
 
+from transforms import langid
 from transforms.langid import (LangIdConfig, _predict, dari_score, identify, identify_step,
                               load_langid)
 from transforms.model import Doc
@@ -51,6 +52,21 @@ def test_dari_needs_markers_and_months_need_numbers():
     assert dari_score("در ۲۹ ثور دپلومات‌های امریکا گفتند") >= 2
     assert dari_score("یک حمله جدی و جدید در حمل و نقل") == 0
     assert dari_score("دیپلمات‌های آمریکا روز ۵ فروردین") < 0
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["ثور", "۲۹", "۱۴۰۲", "فروردین", "دپلوماتیک", "دیپلمات\u200cها",
+                                 "امریکا", "آمریکا", "پولیس", "پلیس", "داکتران", "ولسوالی\u200cها",
+                                 "شفاخانه", "موتر", "دانشگاه", "خبر", "در", "کابل"]), max_size=12))
+def test_dari_markers_read_the_narrowed_words_as_the_whole_set(words):
+    """The markers see a text's words narrowed to those any of them may find (and stem words):
+    the same score as from the set of all its words."""
+    text = " ".join(words)
+    runs = langid._WORD_RUNS.on(text).findall(text)
+    everything = frozenset(runs)
+    expected = sum(w for marker, w in langid.DARI_MARKERS if marker.found(text, everything)) \
+        - sum(w for marker, w in langid.IRANIAN_MARKERS if marker.found(text, everything))
+    assert langid._dari_score(text, runs) == expected == dari_score(text)
 
 
 def test_iranian_text_with_one_afghan_spelling_is_not_dari():

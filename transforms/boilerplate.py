@@ -248,15 +248,30 @@ def _form_word_count(form: str) -> int:
 
 
 def _letter_colons(text: str) -> int:
-    return len(_LETTER_COLON.findall(text)) if ":" in text or "：" in text else 0
+    """Colons between two letters. Most lines hold one or two colons: each is tried where it
+    stands (the lookbehind reads the letter before it) instead of the regex scanning the line."""
+    if ":" not in text and "：" not in text:
+        return 0
+    count = 0
+    for colon in ":：":
+        at = text.find(colon, 1)
+        while at > 0:
+            count += _LETTER_COLON.match(text, at) is not None
+            at = text.find(colon, at + 1)
+    return count
 
 
 def has_words(line: str, least: int) -> bool:
     """`word_count(line) >= least`, counting the colons only when the words fall short (the
-    threshold tests of lines nobody needs the count of)."""
+    threshold tests of lines nobody needs the count of).
+
+    A paragraph's first `least` space-separated words settle it without reading the rest:
+    cutting at its ZWNJs and colons too only adds words."""
     text = line.strip()
     if not text or not _str_split_counts(text):
         return word_count(text) >= least
+    if len(text.split(None, least - 1)) >= least:
+        return True
     words = split_count(text.replace("\u200c", " "))
     return words >= least or words + _letter_colons(text) >= least
 
@@ -667,6 +682,13 @@ def _is_share_bar(form: str, state: BoilerplateState) -> bool:
     return tokens >= 2 and tokens - other >= 0.75 * tokens
 
 
+def _tokens_share_bar(tokens: list[str], state: BoilerplateState) -> bool:
+    """`_is_share_bar` of the line whose `tokens_of` are `tokens` (short lines have them for
+    the shape rules): set lookups instead of the regex."""
+    shared = sum(map(state.share_bar_words.__contains__, tokens))
+    return 2 <= len(tokens) <= 16 and len(tokens) - shared <= 4 and shared >= 0.75 * len(tokens)
+
+
 def _is_site_name(form: str, state: BoilerplateState) -> bool:
     """A top line that names the site whatever follows it: "<name> نیوز", "جريدة <name>",
     or a breadcrumb with "|" or " » " ("site | section", "الرئيسية » أخبار")."""
@@ -1008,16 +1030,24 @@ def classify_lines(lines: list[str], lang: str, state: BoilerplateState,
     token_marks: dict[int, tuple[list[str], list[int]]] = {}
     shape_reasons: dict[tuple[int, str], Optional[str]] = {}
 
+    def tokens_and_marks(i: int) -> tuple[list[str], list[int]]:
+        if i not in token_marks:
+            tokens = tokens_of(forms[i])
+            token_marks[i] = tokens, state.vocab.marks(tokens)
+        return token_marks[i]
+
     def view(i: int, zone: str) -> Optional[LineView]:
         """The line as the shape rules read it in `zone`; None for a paragraph too long for
         any of them."""
         if not shapeable[i]:
             return None
-        if i not in token_marks:
-            tokens = tokens_of(forms[i])
-            token_marks[i] = tokens, state.vocab.marks(tokens)
-        tokens, marks = token_marks[i]
-        return LineView(lines[i], forms[i], tokens, marks, zone)
+        return LineView(lines[i], forms[i], *tokens_and_marks(i), zone)
+
+    def is_share_bar(i: int) -> bool:
+        """A line the shape rules read has its tokens found once for both."""
+        if shapeable[i]:
+            return _tokens_share_bar(tokens_and_marks(i)[0], state)
+        return _is_share_bar(forms[i], state)
 
     def shape(i: int, zone: str) -> Optional[str]:
         """`shape_reason` of line i in `zone`, once per line and zone. The body's rules are
@@ -1039,7 +1069,7 @@ def classify_lines(lines: list[str], lang: str, state: BoilerplateState,
             if kind.reason == "source_credit" and credited is None:
                 credited = _after_separator(lines[i]) or None
             return True
-        if _is_share_bar(forms[i], state):
+        if is_share_bar(i):
             reasons[i] = "share_prompt"
             return True
         reason = shape(i, "body")

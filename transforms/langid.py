@@ -188,11 +188,24 @@ IRANIAN_MARKERS = (
 
 def dari_score(text: str) -> float:
     """Dari marker weight minus Iranian marker weight, each marker type counted once."""
-    return _dari_score(text, frozenset(_WORD_RUNS.on(text).findall(text)))
+    return _dari_score(text, _WORD_RUNS.on(text).findall(text))
 
 
-def _dari_score(text: str, words: frozenset) -> float:
-    """`dari_score` given the text's distinct words (`_WORD_RUNS`)."""
+# Every whole word a marker looks for: a text's words are narrowed to these (and to those starting
+# with a stem) before the markers look, instead of all of them being made into a set.
+_MARKER_WORDS = frozenset().union(*(
+    marker.forms if isinstance(marker, _Words) else marker.months
+    for marker, _ in DARI_MARKERS + IRANIAN_MARKERS if not isinstance(marker, _Stems)))
+_MARKER_STEMS = tuple(stem for marker, _ in DARI_MARKERS + IRANIAN_MARKERS
+                      if isinstance(marker, _Stems) for stem in marker.stems)
+
+
+def _dari_score(text: str, runs: list[str]) -> float:
+    """`dari_score` given the text's words (`_WORD_RUNS`), seen by the markers as the set of
+    those any marker may find: what a set of all of them tells every marker."""
+    words = _MARKER_WORDS.intersection(runs)
+    if any(stem in text for stem in _MARKER_STEMS):
+        words |= {word for word in runs if word.startswith(_MARKER_STEMS)}
     dari = sum(w for marker, w in DARI_MARKERS if marker.found(text, words))
     iranian = sum(w for marker, w in IRANIAN_MARKERS if marker.found(text, words))
     return dari - iranian
@@ -245,10 +258,10 @@ def _letter_evidence(text: str) -> _Evidence:
     )
 
 
-def _persian_spelling(runs: list[str]) -> frozenset:
-    """The distinct `runs` folded as `_YEH_KAF_TO_PERSIAN` folds the text: the words of the
-    folded text."""
-    return frozenset(replace_chars("\n".join(runs), _YEH_KAF_TO_PERSIAN).split("\n"))
+def _persian_spelling(runs: list[str]) -> list[str]:
+    """The `runs` folded as `_YEH_KAF_TO_PERSIAN` folds the text: the words of the folded
+    text."""
+    return replace_chars("\n".join(runs), _YEH_KAF_TO_PERSIAN).split("\n")
 
 
 _ASCII_UPPER = re.compile(r"[A-Z]")
@@ -316,7 +329,7 @@ def identify_with(line_scores: Scores, text: str, title: Optional[str] = None,
             return lang, scores[lang]
     confidence = max(scores.get("fa", 0.0), 1.0 - scores.get("ar", 0.0))
     # Unless the fold changed a letter, the folded text has the text's own words.
-    words = frozenset(ev.runs) if persian_sample == sample else _persian_spelling(ev.runs)
+    words = ev.runs if persian_sample == sample else _persian_spelling(ev.runs)
     if _dari_score(persian_sample, words) >= cfg.dari_min_score:
         return "prs", confidence
     return "fa", confidence

@@ -321,22 +321,26 @@ def _takes_bound_tail(word: str, tail: str, lex: ZwnjLexicon) -> bool:
 
 def _split_joined(word: str, lex: ZwnjLexicon) -> str:
     """The ZWNJ spelling of a word written without its ZWNJ, or the word unchanged."""
-    if ZWNJ in word or len(word) < 3 or _DIACRITICS.search(word):
+    # (a word of letters only holds no mark: `str.isalpha` spares most words the regex)
+    if ZWNJ in word or len(word) < 3 or not word.isalpha() and _DIACRITICS.search(word):
         return word
     form = lex.zwnj_by_letters.get(word)
     if form is not None:
         return _preferred(form, word, lex)
     if lex.count(word):
         return word  # a known word that is never written with a ZWNJ
-    # Longest affix first, as affix_heads / affix_tails are ordered: one candidate per length.
+    # Longest affix first, as affix_heads / affix_tails are ordered: one candidate per length,
+    # the rest of the word cut only for an affix.
     for size in lex.head_sizes:
-        head, rest = word[:size], word[size:]
-        if head in lex.head_set and len(rest) >= 2 and (
-                lex.known(rest) or (head in lex.bound_heads and lex.verb_like(rest))):
+        head = word[:size]
+        if head in lex.head_set and len(word) - size >= 2 and (
+                lex.known(rest := word[size:])
+                or (head in lex.bound_heads and lex.verb_like(rest))):
             return head + ZWNJ + rest
     for size in lex.tail_sizes:
-        stem, tail = word[:-size], word[-size:]
-        if size < len(word) and tail in lex.tail_set and _takes_tail(stem, tail, lex):
+        tail = word[-size:]
+        if size < len(word) and tail in lex.tail_set and _takes_tail(
+                stem := word[:-size], tail, lex):
             return _preferred(lex.zwnj_by_letters.get(stem, stem), stem, lex) + ZWNJ + tail
     return word
 
