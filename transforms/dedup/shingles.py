@@ -108,8 +108,9 @@ def fingerprint(text: str, n: int = 5) -> tuple[int, np.ndarray]:
     spaces = np.flatnonzero(np.frombuffer(joined, dtype=np.uint8) == ord(" "))
     if spaces.size < n:  # n words or fewer: the whole text is the one shingle
         return exact, np.array([exact], dtype=np.uint64)
-    cuts = np.concatenate(([-1], spaces, [len(joined)]))  # the space before/after each word
-    starts, ends = (cuts[:-n] + 1).tolist(), cuts[n:].tolist()
+    # Shingle i runs from after the space that ends word i-1 to the space that ends word i+n-1.
+    starts = [0, *(spaces[:spaces.size - n + 1] + 1).tolist()]
+    ends = [*spaces[n - 1:].tolist(), len(joined)]
     digest = xxhash.xxh3_64_intdigest
     hashes = np.array([digest(joined[start:end], SHINGLE_SEED)
                        for start, end in zip(starts, ends)], dtype=np.uint64)
