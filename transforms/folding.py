@@ -95,19 +95,19 @@ def _fold_string(text: str) -> str:
 # cost (a dozen numpy calls) pays from a few hundred characters on: lines take the string path.
 VECTOR_FOLD_MIN_CHARS = 300
 _SPACE = ord(" ")
-_BMP_CODES = np.arange(0x10000)
+_BMP_CODES = np.arange(0x10000, dtype=np.uint16)
 # Code units `fold_letters` keeps: all but the vanishing characters and the marks.
 _KEPT_UNITS = ~bmp_table(r"[\p{M}]")
 _KEPT_UNITS[[ord(char) for char, _ in _VANISH]] = False
 # Each code unit as itself if it is a word character (letter or digit), else a space.
-_SPACED_UNITS = np.where(bmp_table(r"[\p{L}\p{Nd}]"), _BMP_CODES, _SPACE).astype(np.uint16)
+_SPACED_UNITS = np.where(bmp_table(r"[\p{L}\p{Nd}]"), _BMP_CODES, np.uint16(_SPACE))
 
 
 def _folded_units() -> np.ndarray:
     """Each BMP code unit after `fold_letters`'s one-to-one rules: its letter folds and digits.
     A lone surrogate, a non-word character to every rule, becomes a space, so that decoding the
     units can never pair it with a neighbour."""
-    table = _BMP_CODES.astype(np.uint16)
+    table = _BMP_CODES.copy()
     for char, replacement in LETTER_FOLDS:
         table[ord(char)] = ord(replacement)
     for match in _DIGITS.finditer("".join(map(chr, _BMP_CODES))):
@@ -144,9 +144,9 @@ def _fold_code_units(text: str) -> Optional[str]:
         spaced = _FOLDED_SPACED_UNITS.take(units)
     # Each word unit, and the first space after a word: one space per run, none at the start.
     word = spaced != _SPACE
-    kept = word.copy()
-    kept[1:] |= word[:-1]
-    spaced = spaced[kept]
+    emitted = word.copy()
+    emitted[1:] |= word[:-1]
+    spaced = spaced[emitted]
     if spaced.size and spaced[-1] == _SPACE:
         spaced = spaced[:-1]
     return spaced.tobytes().decode("utf-16-le")
