@@ -2,11 +2,13 @@
 idempotent on random Arabic-script strings."""
 import unicodedata
 
+import regex
 from hypothesis import example, given, settings, strategies as st
 
 from transforms.model import Doc
-from transforms.normalize import (NormalizeConfig, basic_normalize, basic_normalize_step,
-                                  normalize_for, normalize_step)
+from transforms.normalize import (NormalizeConfig, _single_spaced, _strip_line_edges,
+                                  basic_normalize, basic_normalize_step, normalize_for,
+                                  normalize_step)
 
 CFG = NormalizeConfig()
 ZWNJ = "\u200c"
@@ -23,6 +25,13 @@ def test_basic_rules_fix_and_record():
     assert out.title == "عنوان"
     assert {"newlines", "control_chars", "bidi_marks", "odd_spaces", "tatweel", "invisible_chars",
             "line_edge_spaces", "blank_lines"} <= set(out.repairs)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=" \n\r\u2028\x85\x0b\u00a0\tبa", max_size=30))
+def test_space_rules_do_what_their_regexes_say(text):
+    assert _single_spaced(text) == regex.sub(r" {2,}", " ", text)
+    assert _strip_line_edges(text) == regex.sub(r"^ +| +$", "", text, flags=regex.MULTILINE)
 
 
 def test_untouched_doc_is_returned_as_is():

@@ -2,7 +2,8 @@
 
 - reading a JSONL line: any bytes give a `Doc` or a `Rejection` with a reason, never an exception;
 - duplicate ids: exactly one winner per id, whatever order the records arrive in;
-- folding: idempotent, and no marks, tatweel, ZWNJ/ZWJ or bidi marks survive;
+- folding: idempotent, and no marks, tatweel, ZWNJ/ZWJ or bidi marks survive; a document's
+  fold on its code units equals the string fold;
 - the whole per-document chain, as the graph runs it, on random Arabic-script text given as
   bytes (`.txt`) or as a JSONL record: it raises nothing but `Reject`, and kept text carries no
   decode debris (NUL, CR, other C0 controls, a U+FFFD the source did not have).
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import collections
 import json
+import unicodedata
 
 import pytest
 import regex
@@ -20,7 +22,9 @@ from hypothesis import strategies as st
 from pipeline.config import load_config
 from transforms.boilerplate import load_boilerplate, strip_step
 from transforms.decode import decode_step
-from transforms.folding import fold, fold_key, fold_words, split_count
+from transforms.charclass import bmp_only
+from transforms.folding import (_fold_code_units, _fold_string, fold, fold_key, fold_words,
+                                split_count)
 from transforms.ids import resolve_duplicate_ids
 from transforms.langid import _WORD_RUNS, _word_runs, identify_step, load_langid
 from transforms.limits import check_limits
@@ -147,6 +151,27 @@ def test_fold_is_idempotent_and_leaves_no_marks(text):
     assert folded == folded.strip() and "  " not in folded
     assert fold_key(text) == folded.replace(" ", "") and " " not in fold_key(text)
     assert fold_words(text) == folded.split()
+
+
+# Every BMP character whose NFKC form stays in the BMP (seven do not: their texts take the
+# string path), with lone surrogates next to each other as in no valid text.
+BMP_FOLDABLE = "".join(char for char in map(chr, range(0x10000))
+                       if bmp_only(unicodedata.normalize("NFKC", char)))
+
+
+@pytest.mark.parametrize("text", [BMP_FOLDABLE, " ".join(BMP_FOLDABLE), "ß" + BMP_FOLDABLE[::-1]])
+def test_code_unit_fold_equals_the_string_fold_on_every_bmp_character(text):
+    assert _fold_code_units(text) == _fold_string(text)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.one_of(ARABIC_TEXT, st.text(max_size=80), st.lists(ARABIC_TEXT, max_size=8).map("".join)))
+def test_code_unit_fold_equals_the_string_fold(text):
+    folded = _fold_code_units(text)
+    if bmp_only(unicodedata.normalize("NFKC", text)):
+        assert folded == _fold_string(text)
+    else:
+        assert folded is None
 
 
 def test_digits_newer_than_pythons_unicode_tables_fold_as_they_are():

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
+import numpy as np
 import regex
 
 # Every BMP code point, the surrogates included, so that neighbours in it are neighbours in code.
@@ -25,6 +26,15 @@ def bmp_class(regex_class: str) -> str:
     return "[" + "".join(re.escape(_BMP[start]) if end - start == 1 else
                          f"{re.escape(_BMP[start])}-{re.escape(_BMP[end - 1])}"
                          for start, end in spans) + "]"
+
+
+def bmp_table(regex_class: str) -> np.ndarray:
+    """Whether each BMP code point is in `regex_class`: a look-up table indexed by UTF-16 code
+    unit, for numpy passes over whole texts, with `regex`'s own classification (as `bmp_class`)."""
+    table = np.zeros(len(_BMP), dtype=bool)
+    for match in regex.finditer(f"{regex_class}+", _BMP, regex.V1):
+        table[match.start():match.end()] = True
+    return table
 
 
 def bmp_only(text: str) -> bool:

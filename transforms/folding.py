@@ -9,10 +9,12 @@ becomes one space so word boundaries survive.
 from __future__ import annotations
 
 import unicodedata
+from typing import Optional
 
+import numpy as np
 import regex
 
-from transforms.charclass import twin_pattern
+from transforms.charclass import bmp_table, twin_pattern
 
 # (from, to) pairs applied with `str.replace`: a dict `str.translate` costs a Python lookup per
 # character, several times the whole fold. No target is also a source, so order is free.
@@ -75,8 +77,79 @@ def fold(text: str) -> str:
     """
     if not text:
         return ""
+    if len(text) >= VECTOR_FOLD_MIN_CHARS:
+        folded = _fold_code_units(text)
+        if folded is not None:
+            return folded
+    return _fold_string(text)
+
+
+def _fold_string(text: str) -> str:
+    """`fold` by string operations, one pass per rule: any text."""
     folded = _fold_chars(text)
     return _NON_WORD.on(folded).sub(" ", folded).strip()
+
+
+# `fold` of a whole document on its UTF-16 code units: one numpy table look-up per rule, where the
+# string path scans the text once per rule (a regex scan costs ~10 ns a character). Its fixed
+# cost (a dozen numpy calls) pays from a few hundred characters on: lines take the string path.
+VECTOR_FOLD_MIN_CHARS = 300
+_SPACE = ord(" ")
+_BMP_CODES = np.arange(0x10000, dtype=np.uint16)
+# Code units `fold_letters` keeps: all but the vanishing characters and the marks.
+_KEPT_UNITS = ~bmp_table(r"[\p{M}]")
+_KEPT_UNITS[[ord(char) for char, _ in _VANISH]] = False
+# Each code unit as itself if it is a word character (letter or digit), else a space.
+_SPACED_UNITS = np.where(bmp_table(r"[\p{L}\p{Nd}]"), _BMP_CODES, np.uint16(_SPACE))
+
+
+def _folded_units() -> np.ndarray:
+    """Each BMP code unit after `fold_letters`'s one-to-one rules: its letter folds and digits.
+    A lone surrogate, a non-word character to every rule, becomes a space, so that decoding the
+    units can never pair it with a neighbour."""
+    table = _BMP_CODES.copy()
+    for char, replacement in LETTER_FOLDS:
+        table[ord(char)] = ord(replacement)
+    for match in _DIGITS.finditer("".join(map(chr, _BMP_CODES))):
+        table[match.start()] = ord(_ascii_digit(match))
+    table[0xD800:0xE000] = _SPACE
+    return table
+
+
+_FOLDED_UNITS = _folded_units()
+# Composed once: a unit's fold, spaced; whether `str.casefold` changes its fold.
+_FOLDED_SPACED_UNITS = _SPACED_UNITS.take(_FOLDED_UNITS)
+_CASEFOLD_CHANGES = np.array([chr(code).casefold() != chr(code) for code in _FOLDED_UNITS])
+
+
+def _fold_code_units(text: str) -> Optional[str]:
+    """`fold(text)` for a text within the BMP (None for one beyond it: the tables stop there),
+    computed on its UTF-16 code units in the order of `fold_letters`: NFKC, deletions, one-to-one
+    folds, then `str.casefold` (it may lengthen a character) only for a text it changes."""
+    normalized = unicodedata.normalize("NFKC", text)
+    encoded = normalized.encode("utf-16-le", "surrogatepass")
+    if len(encoded) != 2 * len(normalized):
+        return None
+    units = np.frombuffer(encoded, dtype=np.uint16)
+    kept = _KEPT_UNITS.take(units)
+    if np.count_nonzero(kept) < units.size:
+        units = units[kept]
+    if np.count_nonzero(_CASEFOLD_CHANGES.take(units)):
+        casefolded = _FOLDED_UNITS.take(units).tobytes().decode("utf-16-le").casefold()
+        encoded = casefolded.encode("utf-16-le", "surrogatepass")
+        if len(encoded) != 2 * len(casefolded):
+            return None
+        spaced = _SPACED_UNITS.take(np.frombuffer(encoded, dtype=np.uint16))
+    else:
+        spaced = _FOLDED_SPACED_UNITS.take(units)
+    # Each word unit, and the first space after a word: one space per run, none at the start.
+    word = spaced != _SPACE
+    emitted = word.copy()
+    emitted[1:] |= word[:-1]
+    spaced = spaced[emitted]
+    if spaced.size and spaced[-1] == _SPACE:
+        spaced = spaced[:-1]
+    return spaced.tobytes().decode("utf-16-le")
 
 
 def fold_words(text: str) -> list[str]:

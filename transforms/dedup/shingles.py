@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 import xxhash
 
-from transforms.folding import fold_words
+from transforms.folding import fold
 
 # Folded spellings (Persian yeh) of particles that Persian writes joined with ZWNJ.
 _GLUE_TO_NEXT = frozenset({"می", "نمی"})
@@ -33,9 +33,15 @@ def tokens(text: str) -> list[str]:
     >>> tokens("کتاب‌ها می شود")
     ['کتابها', 'میشود']
     """
-    words = fold_words(text)
+    return joined_tokens(text).split()
+
+
+def joined_tokens(text: str) -> str:
+    """`" ".join(tokens(text))`: the folded text itself unless a particle stands alone in it."""
+    folded = fold(text)
+    words = folded.split(" ")
     if _PARTICLES.isdisjoint(words):  # most texts: skip the Python-level glue loop
-        return words
+        return folded
     glued: list[str] = []
     pending_prefix = ""
     for word in words:
@@ -50,7 +56,7 @@ def tokens(text: str) -> list[str]:
             glued.append(word)
     if pending_prefix:
         glued.append(pending_prefix)
-    return glued
+    return " ".join(glued)
 
 
 def _word_ngrams(words: list[str], n: int) -> list[str]:
@@ -85,7 +91,7 @@ def shingle_hashes(text: str, n: int = 5) -> np.ndarray:
 
 def exact_key(text: str) -> int:
     """Hash of the folded text: equal keys are exact duplicates up to spelling variants."""
-    return xxhash.xxh3_64_intdigest(" ".join(tokens(text)).encode("utf-8"), SHINGLE_SEED)
+    return xxhash.xxh3_64_intdigest(joined_tokens(text).encode("utf-8"), SHINGLE_SEED)
 
 
 def fingerprint(text: str, n: int = 5) -> tuple[int, np.ndarray]:
@@ -95,15 +101,16 @@ def fingerprint(text: str, n: int = 5) -> tuple[int, np.ndarray]:
     tokens hold no spaces and a space byte never occurs inside a multi-byte UTF-8 character,
     so each shingle is the byte slice between word boundaries.
     """
-    joined = " ".join(tokens(text)).encode("utf-8")
+    joined = joined_tokens(text).encode("utf-8")
     exact = xxhash.xxh3_64_intdigest(joined, SHINGLE_SEED)
     if not joined:
         return exact, np.empty(0, dtype=np.uint64)
     spaces = np.flatnonzero(np.frombuffer(joined, dtype=np.uint8) == ord(" "))
     if spaces.size < n:  # n words or fewer: the whole text is the one shingle
         return exact, np.array([exact], dtype=np.uint64)
-    cuts = np.concatenate(([-1], spaces, [len(joined)]))  # the space before/after each word
-    starts, ends = (cuts[:-n] + 1).tolist(), cuts[n:].tolist()
+    # Shingle i runs from after the space that ends word i-1 to the space that ends word i+n-1.
+    starts = [0, *(spaces[:spaces.size - n + 1] + 1).tolist()]
+    ends = [*spaces[n - 1:].tolist(), len(joined)]
     digest = xxhash.xxh3_64_intdigest
     hashes = np.array([digest(joined[start:end], SHINGLE_SEED)
                        for start, end in zip(starts, ends)], dtype=np.uint64)

@@ -22,16 +22,18 @@ def jsonl_record(path: str, line_number: int, line: bytes, cfg: ReadConfig,
                  encoding: str = "utf-8") -> Record:
     """One JSONL line (UTF-8) through the field mapping; unusable lines become rejections that
     carry the head of the raw line."""
-    return _line_record(path, Line(line_number, line, len(line), True), cfg, encoding)
+    return _line_record(path, file_stem(path), Line(line_number, line, len(line), True), cfg,
+                        encoding)
 
 
-def _line_record(path: str, line: Line, cfg: ReadConfig, encoding: str) -> Record:
+def _line_record(path: str, stem: str, line: Line, cfg: ReadConfig, encoding: str) -> Record:
+    """`stem`: `file_stem(path)`, read once per file by the caller."""
     source, order = f"{path}:{line.number}", (path, line.number)
     raw = line.data[: cfg.raw_keep_bytes]
     raw_truncated = line.size > len(raw)
 
     def reject(reason: str, detail: str) -> Rejection:
-        return Rejection(id=f"{file_stem(path)}:{line.number}", source=source, reason=reason,
+        return Rejection(id=f"{stem}:{line.number}", source=source, reason=reason,
                          detail=detail, step="Read", raw=raw, raw_truncated=raw_truncated,
                          source_order=order)
 
@@ -47,7 +49,7 @@ def _line_record(path: str, line: Line, cfg: ReadConfig, encoding: str) -> Recor
         return reject("malformed_json", f"line {line.number} is not valid JSON: {error}")
     if not isinstance(record, dict):
         return reject("malformed_json", f"line {line.number} is JSON but not an object")
-    return record_to_doc(record, cfg, fallback_id=f"{file_stem(path)}:{line.number}",
+    return record_to_doc(record, cfg, fallback_id=f"{stem}:{line.number}",
                          source=source, order=order, raw=raw, raw_truncated=raw_truncated,
                          encoding=encoding)
 
@@ -55,9 +57,10 @@ def _line_record(path: str, line: Line, cfg: ReadConfig, encoding: str) -> Recor
 def jsonl_records(path: str, chunks: Iterable[bytes], cfg: ReadConfig) -> Iterator[Record]:
     """A record per non-blank line of a decompressed byte stream."""
     encoding, utf8_chunks = as_utf8(chunks)
+    stem = file_stem(path)
     for line in split_lines(utf8_chunks, cfg.max_bytes, cfg.raw_keep_bytes):
         if not line.complete or line.data.strip():
-            yield _line_record(path, line, cfg, encoding)
+            yield _line_record(path, stem, line, cfg, encoding)
 
 
 def iter_jsonl(path: str, stream: BinaryIO, cfg: ReadConfig) -> Iterator[Record]:
