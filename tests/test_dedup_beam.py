@@ -16,10 +16,11 @@ from apache_beam.testing.util import assert_that, equal_to
 
 
 from transforms.dedup.beam import (ApplyDecisions, ConnectedComponents, DedupDecisions,
-                                   Deduplicate, _ComputeFeatures)
+                                   Deduplicate, _ComputeFeatures, node_partition)
 from transforms.dedup.components import connected_components_local
 from transforms.dedup.config import DedupConfig
 from transforms.dedup.index import INDEX_SCHEMA
+from transforms.dedup.select import rank_node
 from transforms.dedup.shingles import fingerprint, pack
 from transforms.model import Doc
 
@@ -94,6 +95,14 @@ def test_components_match_union_find():
                   | beam.FlatMapTuple(lambda partition, labels: [
                       (node, label) for node, label in labels if node % 5 == partition]))
         assert_that(labels, equal_to(expected))
+
+
+def test_components_that_do_not_converge_stop_the_run():
+    nodes = [rank_node(f"d{number:03}", None, 100) for number in range(65)]
+    chain = list(zip(nodes, nodes[1:]))  # a path needs more rounds than one
+    with pytest.raises(Exception, match="did not converge in 1 large-star/small-star rounds"):
+        with TestPipeline() as p:
+            _ = p | beam.Create([chain]) | ConnectedComponents(1, partition_of=node_partition)
 
 
 def _seed_docs():

@@ -41,3 +41,29 @@ def test_group_by_key_through_disk_from_two_inputs(tmp_path):
                    | beam.MapTuple(lambda key, found: (key, sorted(found))))
         assert_that(grouped, equal_to([(key, [v for k, v in values if k == key])
                                        for key in range(3)]))
+
+
+
+def _as_sum(key, values):
+    return [(key, sum(values), len(values))]
+
+
+def _totals(key, chunks):
+    chunks = list(chunks)
+    assert all(chunk_key == key for chunk_key, _, _ in chunks)
+    return key, sum(total for _, total, _ in chunks), sum(n for _, _, n in chunks), len(chunks)
+
+
+def test_a_packed_grouping_stores_and_reads_back_its_packed_chunks(tmp_path):
+    # pack_chunk turns each chunk of a key's values into what its file stores (the writer: one
+    # Arrow record batch per chunk); a buffer of 8 values makes several chunks per key.
+    values = [(key % 2, key) for key in range(100)]
+    with TestPipeline() as p:
+        grouped = (p
+                   | beam.Create(values)
+                   | GroupByKeyThroughDisk(str(tmp_path), pack_chunk=_as_sum, buffered_values=8)
+                   | beam.MapTuple(_totals)
+                   | beam.MapTuple(lambda key, total, count, chunks: (key, total, count,
+                                                                      chunks > 1)))
+        assert_that(grouped, equal_to([(0, sum(range(0, 100, 2)), 50, True),
+                                       (1, sum(range(1, 100, 2)), 50, True)]))

@@ -77,7 +77,8 @@ class _SpillFile:
     """One spill file being written: a temporary name until `close` renames it after its
     prefix and content."""
 
-    def __init__(self, folder: str, first_record: bytes, pack: Callable[[list], list] = list):
+    def __init__(self, folder: str, first_record: bytes,
+                 pack: Optional[Callable[[list], list]] = None):
         self.prefix = spill_prefix(folder, first_record)
         self._pack = pack
         self._temporary = FileSystems.join(self.prefix, f"{os.getpid()}.{id(self):x}.tmp")
@@ -93,7 +94,8 @@ class _SpillFile:
 
     def flush(self) -> None:
         if self._chunk:
-            pickled = pickle.dumps(self._pack(self._chunk), protocol=_PROTOCOL)
+            chunk = self._pack(self._chunk) if self._pack else self._chunk
+            pickled = pickle.dumps(chunk, protocol=_PROTOCOL)
             self._content.update(pickled)
             self._handle.write(pickled)
             self._chunk = []
@@ -171,7 +173,7 @@ class _SpillGroups(beam.DoFn):
             if spill is None:
                 spill = self._files[key] = _SpillFile(
                     self._folder, pickle.dumps((key, value), protocol=_PROTOCOL),
-                    functools.partial(self._pack_chunk, key) if self._pack_chunk else list)
+                    functools.partial(self._pack_chunk, key) if self._pack_chunk else None)
                 yield key, spill.prefix
             spill.add(value)
             added += 1
