@@ -114,6 +114,21 @@ def corpus_signals(docs: list, cfg) -> tuple[dict, frozenset]:
     return {site: frozenset(hashes) for site, hashes in common.items()}, frozenset(titles)
 
 
+def clean_chain(config, repairer, langid) -> tuple:
+    """The per-document steps before boilerplate, as (name, step, its argument), in the order
+    the graph's `CleanDocuments` applies them; `repairer` and `langid` are their built state."""
+    from transforms.decode import decode_step
+    from transforms.langid import identify_step
+    from transforms.limits import check_limits
+    from transforms.normalize import basic_normalize_step, normalize_step
+    from transforms.repair import repair_step
+
+    return (("decode", decode_step, config.repair), ("repair", repair_step, repairer),
+            ("normalize_basic", basic_normalize_step, config.normalize),
+            ("limits", check_limits, config.limits), ("langid", identify_step, langid),
+            ("normalize_lang", normalize_step, config.normalize))
+
+
 def step_costs(files: list[Path], limit: int, outputs: list | None = None) -> dict:
     """Seconds per step over the first `limit` records, every step a plain function call.
 
@@ -123,16 +138,13 @@ def step_costs(files: list[Path], limit: int, outputs: list | None = None) -> di
     `bench_steps.py`'s comparison of two versions' outputs)."""
     from pipeline.config import load_config
     from transforms.boilerplate import load_boilerplate, strip_step
-    from transforms.decode import decode_step
     from transforms.dedup.local import deduplicate_local
     from transforms.dedup.shingles import fingerprint
-    from transforms.dedup.signatures import band_hashes, minhash_template, signature_values
-    from transforms.langid import identify_step, load_langid
-    from transforms.limits import check_limits
+    from transforms.dedup.signatures import band_keys, minhash_template
+    from transforms.langid import load_langid
     from transforms.model import Doc, Reject
-    from transforms.normalize import basic_normalize_step, normalize_step
     from transforms.read import iter_jsonl
-    from transforms.repair import build_repairer, repair_step
+    from transforms.repair import build_repairer
     from transforms.zwnj import load_lexicon
 
     config = load_config(None, [])
@@ -161,11 +173,7 @@ def step_costs(files: list[Path], limit: int, outputs: list | None = None) -> di
     load_lexicon()
     importlib.import_module("transforms.boilerplate_beam")  # Beam: not in the signals' time
     setup_seconds = time_now() - started
-    chain = (("decode", decode_step, config.repair), ("repair", repair_step, repairer),
-             ("normalize_basic", basic_normalize_step, config.normalize),
-             ("limits", check_limits, config.limits), ("langid", identify_step, langid),
-             ("normalize_lang", normalize_step, config.normalize))
-    for name, step, arg in chain:
+    for name, step, arg in clean_chain(config, repairer, langid):
         kept = []
         started = time_now()
         for doc in docs:
@@ -194,11 +202,10 @@ def step_costs(files: list[Path], limit: int, outputs: list | None = None) -> di
 
     # The Beam graph's per-document dedup work (`_ComputeFeatures`), also inside `dedup_local`.
     template = minhash_template(config.dedup.num_perm, config.dedup.seed)
-    bands, rows = config.dedup.band_layout
+    layout = config.dedup.band_layout
     started = time_now()
     for doc in docs:
-        hashes = fingerprint(doc.text, config.dedup.shingle_size)[1]
-        band_hashes(signature_values(hashes, template), bands, rows)
+        band_keys(fingerprint(doc.text, config.dedup.shingle_size)[1], template, layout)
     seconds["dedup_features"] = time_now() - started
 
     started = time_now()

@@ -37,27 +37,19 @@ STEPS = ("langid", "normalize_lang", "boilerplate_signals", "boilerplate_strip",
 def step_inputs(files: list[Path], limit: int) -> dict:
     """The documents each timed step receives, from the first `limit` records of `files` (the
     dedup features: the stripped texts), and the strip step's side inputs ("signals")."""
-    from bench_pipeline import corpus_signals, first_docs  # (this script's folder: on sys.path)
+    from bench_pipeline import clean_chain, corpus_signals, first_docs
     from pipeline.config import load_config
     from transforms.boilerplate import load_boilerplate, strip_step
-    from transforms.decode import decode_step
-    from transforms.langid import identify_step, load_langid
-    from transforms.limits import check_limits
-    from transforms.normalize import basic_normalize_step, normalize_step
-    from transforms.repair import build_repairer, repair_step
+    from transforms.langid import load_langid
+    from transforms.repair import build_repairer
 
     config = load_config(None, [])
     docs = first_docs(files, limit, config.read)
     inputs = {}
-    for name, step, *args in (
-            ("decode", decode_step, config.repair),
-            ("repair", repair_step, build_repairer(config.repair)),
-            ("normalize_basic", basic_normalize_step, config.normalize),
-            ("limits", check_limits, config.limits),
-            ("langid", identify_step, load_langid(config.langid)),
-            ("normalize_lang", normalize_step, config.normalize)):
+    for name, step, arg in clean_chain(config, build_repairer(config.repair),
+                                       load_langid(config.langid)):
         inputs[name] = docs
-        docs = _kept(step, docs, *args)
+        docs = _kept(step, docs, arg)
     inputs["boilerplate_signals"] = inputs["boilerplate_strip"] = docs
     inputs["signals"] = common, titles = corpus_signals(docs, config.boilerplate)
     stripped = _kept(strip_step, docs, load_boilerplate(config.boilerplate), common, titles)
@@ -86,7 +78,7 @@ def _step_runners(inputs: dict) -> dict:
     from transforms.boilerplate import load_boilerplate, strip_step
     from transforms.boilerplate_beam import site_line_keys, title_hashes
     from transforms.dedup.shingles import fingerprint
-    from transforms.dedup.signatures import minhash_template, signature_values
+    from transforms.dedup.signatures import band_keys, minhash_template
     from transforms.langid import identify_step, load_langid
     from transforms.normalize import normalize_step
 
@@ -98,9 +90,11 @@ def _step_runners(inputs: dict) -> dict:
     common, titles = inputs["signals"]
     template = minhash_template(config.dedup.num_perm, config.dedup.seed)
 
-    def features(texts):
+    layout = config.dedup.band_layout
+
+    def features(texts):  # what `_ComputeFeatures` does per document
         for text in texts:
-            signature_values(fingerprint(text, config.dedup.shingle_size)[1], template)
+            band_keys(fingerprint(text, config.dedup.shingle_size)[1], template, layout)
 
     return {"langid": lambda docs: [identify_step(doc, langid) for doc in docs],
             "normalize_lang": lambda docs: [normalize_step(doc, config.normalize) for doc in docs],

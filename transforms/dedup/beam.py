@@ -52,7 +52,7 @@ from transforms.dedup.lsh import bucket_edges
 from transforms.dedup.select import (Assignment, Member, Node, assign_component, doc_node,
                                      is_recrawl, node_id, recrawl_bucket, singleton, THIS_RUN)
 from transforms.dedup.shingles import fingerprint, pack, unpack
-from transforms.dedup.signatures import band_hashes, minhash_template, signature_values
+from transforms.dedup.signatures import band_keys, minhash_template
 from transforms.dedup.verify import judge_pair
 from transforms.model import Doc, Rejection, reduce_by_fields
 from transforms.spill import GroupByKeyThroughDisk
@@ -123,9 +123,8 @@ class _ComputeFeatures(beam.DoFn):
         exact, hashes = fingerprint(doc.text, self._cfg.shingle_size)
         if hashes.size == 0:
             return None
-        bands, rows = self._layout
-        values = signature_values(hashes, self._template)
-        return Feature(doc_node(doc), exact, pack(hashes), tuple(band_hashes(values, bands, rows)))
+        return Feature(doc_node(doc), exact, pack(hashes),
+                       tuple(band_keys(hashes, self._template, self._layout)))
 
 
 # Exact groups and LSH buckets are grouped through disk in this many key ranges / one group per

@@ -12,14 +12,14 @@ from transforms.dedup.components import connected_components_local
 from transforms.dedup.lsh import bucket_edges
 from transforms.dedup.select import Assignment, Member, assign_component, doc_node, singleton
 from transforms.dedup.shingles import fingerprint
-from transforms.dedup.signatures import band_hashes, minhash_template, signature_values
+from transforms.dedup.signatures import band_keys, minhash_template
 from transforms.dedup.verify import judge, overlap
 
 
 def candidate_pairs(docs, cfg):
     """(nodes, shingles by node, weights, exact copies, candidate star edges) of a batch."""
     template = minhash_template(cfg.num_perm, cfg.seed)
-    bands, rows = cfg.band_layout
+    layout = cfg.band_layout
     exact_groups = defaultdict(list)
     hashes_of = {}
     for doc in docs:
@@ -36,8 +36,7 @@ def candidate_pairs(docs, cfg):
         copies[group[0]] = group[1:]
     buckets = defaultdict(list)
     for node in reps:
-        values = signature_values(hashes_of[node], template)
-        for band, value in enumerate(band_hashes(values, bands, rows)):
+        for band, value in enumerate(band_keys(hashes_of[node], template, layout)):
             buckets[(band, value)].append(node)
     edges = set()
     for (band, _), members in buckets.items():

@@ -75,6 +75,14 @@ def band_hashes(hashvalues: np.ndarray, bands: int, rows: int) -> list[int]:
             for band in range(bands)]
 
 
+def band_keys(hashes: np.ndarray, template: Template, layout: tuple[int, int]) -> list[int]:
+    """A document's LSH band keys from its shingle hashes: its MinHash values, then one key per
+    band of the (bands, rows) layout. What the Beam step, the local dedup and the benchmarks
+    compute per document."""
+    bands, rows = layout
+    return band_hashes(signature_values(hashes, template), bands, rows)
+
+
 def s_curve(bands: int, rows: int, similarity: float) -> float:
     """Probability that a pair at this Jaccard shares at least one band: 1-(1-s^r)^b."""
     return 1.0 - (1.0 - similarity ** rows) ** bands
