@@ -133,7 +133,28 @@ def test_signature_edge_sizes_match_datasketch():
         signature(np.array([7], dtype=np.uint64), template)
 
 
-def test_layout_is_datasketch_optimum_and_s_curve_is_monotone():
+def test_template_is_datasketch_empty_minhash():
+    """`minhash_template` draws datasketch's permutations without importing it."""
+    for num_perm, seed in ((128, 1), (16, 7), (256, 42)):
+        reference = _datasketch_minhash(num_perm, seed)
+        template = minhash_template(num_perm, seed)
+        assert template.seed == reference.seed
+        for ours, theirs in ((template.permutations, reference.permutations),
+                             (template.hashvalues, reference.hashvalues)):
+            assert ours.dtype == theirs.dtype and np.array_equal(ours, theirs)
+
+
+@pytest.mark.parametrize("num_perm", [16, 64, 128, 200, 256])
+def test_layout_is_datasketch_optimum(num_perm):
+    """`lsh_layout` integrates exactly what datasketch's `_optimal_param` integrates with
+    scipy, so both pick the same layout at every threshold."""
+    from datasketch.lsh import _optimal_param
+    for threshold in np.round(np.arange(0.05, 1.0, 0.05), 2):
+        assert lsh_layout(float(threshold), num_perm) == \
+            _optimal_param(float(threshold), num_perm, 0.5, 0.5), threshold
+
+
+def test_layout_s_curve_is_monotone():
     bands, rows = lsh_layout(0.5, 128)
     assert bands * rows <= 128
     curve = [s_curve(bands, rows, s / 10) for s in range(11)]

@@ -17,8 +17,9 @@ import pytest
 
 from pipeline.run import run
 from pipeline.runners import (MULTI_PROCESSING, PORTABLE_RUNNERS, WORKER_PROCESSES_FROM_BYTES,
-                              RunnerSetupError, artifact_cache, default_workers,
-                              portable_runner_args, resolve_beam_args, worker_processes_note)
+                              RunnerSetupError, _OneViewPerClass, artifact_cache,
+                              default_workers, portable_runner_args, resolve_beam_args,
+                              worker_processes_note)
 from readback import snapshot
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -217,3 +218,14 @@ def test_sdist_installs_and_runs_outside_the_repo(tmp_path):
                               cwd=elsewhere, env=env, capture_output=True, text=True)
     assert finished.returncode == 0, finished.stderr[-2000:]
     assert list((elsewhere / "out" / "documents").glob(f"lang=*/date={RUN_DATE}/*.parquet"))
+
+
+def test_options_build_each_view_once_and_views_share_values():
+    """Beam asks for views ~1,100 times per graph: one per class, reading the same values."""
+    from apache_beam.options.pipeline_options import StandardOptions, TypeOptions
+    options = _OneViewPerClass(["--runner=FnApiRunner", "--no_pipeline_type_check"])
+    assert options.view_as(StandardOptions) is options.view_as(StandardOptions)
+    assert options.view_as(StandardOptions).runner == "FnApiRunner"
+    assert not options.view_as(TypeOptions).pipeline_type_check
+    options.view_as(StandardOptions).streaming = True
+    assert options.get_all_options()["streaming"] and options.view_as(StandardOptions).streaming

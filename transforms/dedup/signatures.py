@@ -20,18 +20,23 @@ _BAND_SEED = 0x62616E64  # "band"
 @dataclass(frozen=True)
 class Template:
     """What signing needs of datasketch's empty MinHash: its seed, its (a, b) permutation arrays
-    and its initial values. Plain numpy, built where the graph is built, so a worker process
-    never imports datasketch (whose package import pulls in scipy: 0.6 s per process)."""
+    and its initial values. Plain numpy, so no process, driver or worker, imports datasketch
+    (whose package import pulls in scipy: ~1 s per process)."""
     seed: int
     permutations: np.ndarray
     hashvalues: np.ndarray
 
 
 def minhash_template(num_perm: int, seed: int) -> Template:
-    """The shared permutations of datasketch's MinHash for `num_perm` and `seed`."""
-    from datasketch import MinHash
-    empty = MinHash(num_perm=num_perm, seed=seed, hashfunc=int, scheme=SCHEME)
-    return Template(empty.seed, empty.permutations, empty.hashvalues)
+    """The shared permutations of datasketch's `affine64` MinHash for `num_perm` and `seed`,
+    drawn as its `MinHash._init_permutations` draws them (the tests compare the two): an odd
+    multiplier and an offset per permutation, from `RandomState(seed)`."""
+    generator = np.random.RandomState(seed)
+    multipliers = generator.randint(0, 1 << 63, num_perm, dtype=np.uint64) * np.uint64(2) \
+        + np.uint64(1)
+    offsets = generator.randint(0, 1 << 64, num_perm, dtype=np.uint64)
+    return Template(seed, np.array([multipliers, offsets]),
+                    np.full(num_perm, np.iinfo(np.uint64).max, dtype=np.uint64))
 
 
 def _fmix64(values: np.ndarray) -> np.ndarray:
