@@ -25,7 +25,9 @@ import datetime
 import json
 import os
 import secrets
+import shutil
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Callable, Iterator
 
@@ -109,9 +111,27 @@ def _delete_tree(path: str) -> None:
     """A local folder at once; on an object store every object under the prefix."""
     if _is_local(path):
         if os.path.exists(path):
-            FileSystems.delete([path])
+            _delete_local_tree(path)
     elif files := files_under(path):
         FileSystems.delete([_join(path, relative) for relative in files])
+
+
+def _delete_local_tree(path: str) -> None:
+    """`shutil.rmtree`, its top folders' subfolders on a thread each (two per core): a staging
+    folder holds the run's spills, ~1 GB in ~2,000 folders per 30,000 documents, and most of
+    the time goes to the kernel freeing them, which runs outside the GIL (1.1 s -> 0.8 s)."""
+    parts = [entry.path for top in os.scandir(path) if top.is_dir(follow_symlinks=False)
+             for entry in os.scandir(top.path)]
+    with ThreadPoolExecutor(2 * (os.cpu_count() or 1)) as pool:
+        list(pool.map(_remove, parts))
+    shutil.rmtree(path)
+
+
+def _remove(path: str) -> None:
+    if os.path.isdir(path) and not os.path.islink(path):
+        shutil.rmtree(path)
+    else:
+        os.remove(path)
 
 
 def _delete_folder_if_empty(folder: str) -> None:
@@ -151,11 +171,17 @@ def _publish_rank(relative: str) -> tuple[int, str]:
     return (PUBLISH_ORDER.index(top) if top in PUBLISH_ORDER else len(PUBLISH_ORDER), relative)
 
 
+def _published_files(staging: str) -> list[str]:
+    """The staged files a commit publishes, listed folder by folder: the staging folder also
+    holds the run's spills, thousands of files nothing publishes."""
+    return [f"{top}/{path}" for top in PUBLISH_ORDER
+            for path in files_under(_join(staging, top))]
+
+
 def plan_commit(output: str, staging: str, run_id: str, run_date: str) -> CommitPlan:
     """Publish every staged output file (not the run's spills or probes); retire the date's
     committed files that nothing replaces."""
-    staged = sorted((path for path in files_under(staging)
-                     if path.split("/")[0] in PUBLISH_ORDER), key=_publish_rank)
+    staged = sorted(_published_files(staging), key=_publish_rank)
     targets = set(staged)
     retire = tuple(path for dataset in DATED_DATASETS
                    for path in (f"{dataset}/{p}" for p in files_under(_join(output, dataset)))
@@ -203,11 +229,7 @@ def clean_up(output: str, plan: CommitPlan) -> None:
 
 def staged_files_per_dataset(staging: str) -> dict[str, int]:
     """How many files the commit will publish into each dataset (for the run report)."""
-    counts = {dataset: 0 for dataset in DATED_DATASETS}
-    for path in files_under(staging):
-        if path.split("/")[0] in counts:
-            counts[path.split("/")[0]] += 1
-    return counts
+    return {dataset: len(files_under(_join(staging, dataset))) for dataset in DATED_DATASETS}
 
 
 def commit(output: str, plan: CommitPlan) -> None:
