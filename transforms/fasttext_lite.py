@@ -16,11 +16,10 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
-import functools
 import math
 import struct
 from dataclasses import dataclass
-from typing import Callable
+from typing import NamedTuple
 
 import numpy as np
 
@@ -115,30 +114,6 @@ def _huffman_tree(counts: list[int]) -> tuple[list[int], list[int]]:
     return left, right
 
 
-def _libm_function(name: str, ctype) -> Callable:
-    """The C math library's own function, for the rare values numpy's may round otherwise."""
-    function = getattr(ctypes.CDLL(ctypes.util.find_library("m")), name)
-    function.restype, function.argtypes = ctype, [ctype]
-    return function
-
-
-def _round_to_float32(approx: np.ndarray, exact: Callable, args: np.ndarray,
-                      margin_bits: int) -> np.ndarray:
-    """float32 of a float64 result, as C rounds its libm's result: from numpy's `approx`
-    except where `approx` lies within 2**margin_bits float64 units of a float32 rounding
-    midpoint (or outside float32's normal range), where a libm call (`exact`) decides.
-    numpy's and libm's results differ by far less than the margin, so elsewhere both round
-    the same way."""
-    rounded = approx.astype(np.float32)
-    below = (approx.view(np.uint64) & np.uint64(0x1FFFFFFF)).astype(np.int64)
-    unsure = np.abs(below - 0x10000000) < (1 << margin_bits)
-    unsure |= (np.abs(approx) < np.finfo(np.float32).tiny) & (approx != 0)
-    unsure |= ~np.isfinite(rounded)
-    for i in np.flatnonzero(unsure):
-        rounded[i] = exact(float(args[i]))
-    return rounded
-
-
 def _libstdcpp_heap_push(heap: list, hole: int, top: int, value: tuple) -> None:
     """libstdc++'s `__push_heap` with fastText's `comparePairs` (a min-heap on scores): its
     order decides which of tied labels survive and how they are listed."""
@@ -179,7 +154,7 @@ class _Model:
     bucket: int
     pruned: dict[int, int] | None  # bucket -> row offset; None when the model is not pruned
     rows: np.ndarray  # dequantized input rows, float32
-    output: np.ndarray  # the rows of the internal tree nodes (the first nlabels - 1), float32
+    output_columns: np.ndarray  # (dim, inner nodes): the output rows of the inner tree nodes
     left: list[int]
     right: list[int]
 
@@ -217,87 +192,97 @@ def _load(path: str) -> _Model:
         labels=tuple(word.decode() for word, _, _ in entries[nwords:]),
         minn=minn, maxn=maxn, bucket=bucket,
         pruned=None if pruneidx_size < 0 else dict(pairs.tolist()),
-        rows=rows, output=np.ascontiguousarray(output[:nlabels - 1]), left=left, right=right)
+        rows=rows, output_columns=np.ascontiguousarray(output[:nlabels - 1].T),
+        left=left, right=right)
 
 
-def _fnv1a(h: int, byte: int) -> int:
-    """One step of fastText's FNV-1a, which hashes each byte as a signed char."""
-    return ((h ^ (byte | 0xFFFFFF00 if byte & 0x80 else byte)) * _FNV_PRIME) & 0xFFFFFFFF
+def _ngram_row(model: _Model, gram: str) -> int:
+    """`Dictionary::pushHash` of one character n-gram: its input row (nwords + its bucket,
+    through the pruned model's bucket index), or -1 when pruning dropped its bucket. The bucket
+    is fastText's FNV-1a of the UTF-8 bytes, each hashed as a signed char."""
+    h = _FNV_OFFSET
+    for byte in gram.encode():
+        h = ((h ^ (byte | 0xFFFFFF00 if byte & 0x80 else byte)) * _FNV_PRIME) & 0xFFFFFFFF
+    bucket = h % model.bucket
+    if model.pruned is None:
+        return model.nwords + bucket
+    offset = model.pruned.get(bucket)
+    return -1 if offset is None else model.nwords + offset
 
 
-def _subword_rows(model: _Model, word: bytes) -> list[int]:
-    """`Dictionary::computeSubwords`: the rows of a bracketed word's character n-grams
-    (minn..maxn UTF-8 characters, no single bracket), buckets the pruned model dropped
-    skipped."""
-    rows = []
-    size = len(word)
-    for i in range(size):
-        if word[i] & 0xC0 == 0x80:
-            continue
-        h, j, n = _FNV_OFFSET, i, 1
-        while j < size and n <= model.maxn:
-            h = _fnv1a(h, word[j])
-            j += 1
-            while j < size and word[j] & 0xC0 == 0x80:
-                h = _fnv1a(h, word[j])
-                j += 1
-            if n >= model.minn and not (n == 1 and (i == 0 or j == size)):
-                bucket = h % model.bucket
-                if model.pruned is None:
-                    rows.append(model.nwords + bucket)
-                elif bucket in model.pruned:
-                    rows.append(model.nwords + model.pruned[bucket])
-            n += 1
-    return rows
+class _TreeWalk(NamedTuple):
+    """`HierarchicalSoftmaxLoss::dfs` laid out flat. The walk visits nodes in preorder (left
+    subtree first); a pruned node's subtree is skipped by jumping to `skip`. Node scores come
+    from one array: row = a leaf, column c = the score of its ancestor at depth c, the running
+    float32 sum of `path_terms` (indices into the left terms, the right terms, then one 0.0)."""
+    path_terms: np.ndarray  # (leaves, depth + 1): a 0.0 first (the root), 0.0s after the leaf
+    score_at: np.ndarray  # for each node in preorder, its score's index in the flat sums
+    skip: list[int]  # for each node in preorder, the preorder index after its subtree
+    label: list[int]  # for each node in preorder, its label id, or -1 for an inner node
 
 
-def _token_rows(model: _Model, token: bytes) -> np.ndarray:
-    """`Dictionary::getLine` for one token: a known word's id and n-gram rows, an unknown
-    word's n-gram rows, nothing for labels ("__label__..." tokens) and n-grams for `</s>`."""
-    wid = model.word_ids.get(token, -1)
-    if wid >= 0 and model.word_is_label[wid] or wid < 0 and token.startswith(_LABEL_PREFIX):
-        rows = []
-    elif token == _EOS:
-        rows = [wid] if wid >= 0 else []
-    else:
-        rows = ([wid] if wid >= 0 else []) + _subword_rows(model, b"<" + token + b">")
-    return np.array(rows, np.intp)
+def _tree_walk(left: list[int], right: list[int]) -> _TreeWalk:
+    osz = (len(left) + 1) // 2
+    inner, root = osz - 1, len(left) - 1
+    pad = 2 * inner
+    paths: dict[int, list[int]] = {root: [pad]}
+    order, skip_of = [], {}
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        order.append(node)
+        if left[node] != -1:
+            paths[left[node]] = paths[node] + [node - osz]
+            paths[right[node]] = paths[node] + [inner + node - osz]
+            stack += [right[node], left[node]]
+    for index in range(len(order) - 1, -1, -1):  # a subtree ends where its last child's ends
+        node = order[index]
+        skip_of[node] = index + 1 if left[node] == -1 else skip_of[right[node]]
+    depth = max(map(len, paths.values()))
+    path_terms = np.full((osz, depth), pad, np.intp)
+    for leaf in range(osz):
+        path_terms[leaf, :len(paths[leaf])] = paths[leaf]
+    some_leaf = list(range(osz)) + [0] * inner  # children come before their parents
+    for node in range(osz, root + 1):
+        some_leaf[node] = some_leaf[left[node]]
+    return _TreeWalk(
+        path_terms=path_terms,
+        score_at=np.array([some_leaf[node] * depth + len(paths[node]) - 1 for node in order],
+                          np.intp),
+        skip=[skip_of[node] for node in order],
+        label=[node if left[node] == -1 else -1 for node in order])
+
+
+def _unsure_rounding(approx: np.ndarray, margin_bits: int) -> np.ndarray:
+    """Where a float64 lies within 2**margin_bits float64 units of a float32 rounding midpoint
+    (its 29 bits below float32's precision near 0x10000000)."""
+    below = approx.view(np.int64) + ((1 << margin_bits) - 0x10000000)
+    return (below & 0x1FFFFFFF) < (2 << margin_bits)
+
+
+def _sum_in_order(matrix: np.ndarray) -> np.ndarray:
+    """The float32 sum of a C-contiguous matrix's rows, added one after the other as fastText
+    adds vectors. numpy reduces axis 0 of such a matrix row by row (its pairwise summation is
+    for a contiguous axis only), and several times faster than `np.add.accumulate`."""
+    return np.add.reduce(matrix, axis=0)
 
 
 class FastTextLite:
     """A lid.176.ftz-style model's `predict`, with each word's input rows kept for the next
     line (up to `word_cache_size` distinct words, least recently used first out)."""
 
-    def __init__(self, path: str, word_cache_size: int = 65536):
+    def __init__(self, path: str, word_cache_size: int = 1 << 17,
+                 ngram_cache_size: int = 1 << 18):
         self._model = _load(path)
-        self._token_rows = functools.lru_cache(maxsize=word_cache_size)(
-            functools.partial(_token_rows, self._model))
-        self._expf = _libm_function("expf", ctypes.c_float)
-        self._log = math.log  # CPython calls the C library's `log`, as fastText's std::log does
-        self._paths = self._leaf_paths()
-
-    def _leaf_paths(self) -> tuple[np.ndarray, np.ndarray]:
-        """For each leaf, the indices of the terms on its root-to-leaf path (into left terms,
-        right terms, then one 0.0 that pads short paths), and where each node's score lands
-        in the (leaf, depth) prefix sums of those terms."""
-        left, right = self._model.left, self._model.right
-        osz = len(self._model.labels)
-        inner = osz - 1
-        pad = 2 * inner
-        paths: list[list[int]] = [[] for _ in range(2 * osz - 1)]
-        for node in range(2 * osz - 2, osz - 1, -1):  # parents come after their children
-            for child, term in ((left[node], node - osz), (right[node], inner + node - osz)):
-                paths[child] = paths[node] + [term]
-        depth = max(map(len, paths))
-        terms = np.full((osz, depth), pad, np.intp)
-        for leaf in range(osz):
-            terms[leaf, :len(paths[leaf])] = paths[leaf]
-        # A node's score: its depth's column in the row of any leaf below it.
-        first_leaf = list(range(osz)) + [0] * (osz - 1)
-        for node in range(osz, 2 * osz - 1):
-            first_leaf[node] = first_leaf[left[node]]
-        where = [first_leaf[node] * depth + len(paths[node]) - 1 for node in range(2 * osz - 1)]
-        return terms, np.array(where[:-1], np.intp)
+        self._word_cache_size, self._ngram_cache_size = word_cache_size, ngram_cache_size
+        self._word_rows: dict[bytes, np.ndarray] = {}
+        self._ngram_rows: dict[str, int] = {}
+        self._spans_by_size: dict[int, list[tuple[int, int]]] = {}
+        # libm's own `expf` for the values numpy's float64 `exp` cannot settle (`_expf`).
+        self._libm_expf = ctypes.CDLL(ctypes.util.find_library("m")).expf
+        self._libm_expf.restype, self._libm_expf.argtypes = ctypes.c_float, [ctypes.c_float]
+        self._walk = _tree_walk(self._model.left, self._model.right)
+        self._floor = float(np.float32(math.log(1e-5)))  # std_log(threshold 0)
 
     def predict(self, line: str, k: int = 1) -> tuple[tuple[str, ...], tuple[float, ...]]:
         """(labels, probabilities) of the k likeliest labels, likeliest first, as
@@ -313,65 +298,131 @@ class FastTextLite:
             del tokens[tokens.index(_EOS) + 1:]
         else:
             tokens.append(_EOS)
-        rows = [self._token_rows(token) for token in tokens]
-        ids = np.concatenate(rows) if rows else np.empty(0, np.intp)
+        known = self._word_rows
+        ids = np.concatenate([known[token] if token in known else self._new_word(token)
+                              for token in tokens])
         if not len(ids):
             return (), ()
-        # `Model::computeHidden`: rows added one after the other in float32 (numpy's `sum`
-        # would add pairwise), then scaled by float32(1 / count).
-        hidden = np.add.accumulate(self._model.rows[ids], axis=0)[-1]
+        # `Model::computeHidden`: rows added one after the other in float32, then scaled by
+        # float32(1 / count).
+        hidden = _sum_in_order(self._model.rows[ids])
         hidden *= np.float32(1.0 / len(ids))
-        scores = self._node_scores(hidden)
-        best = self._tree_search(scores, k)
-        probabilities = self._exact_expf(np.array([score for score, _ in best], np.float32))
-        return (tuple(self._model.labels[node] for _, node in best),
-                tuple(probabilities.tolist()))
+        best = self._tree_search(self._node_scores(hidden), k)
+        # `FastText::predictLine` returns expf of each log-probability.
+        return (tuple(self._model.labels[label] for _, label in best),
+                tuple(self._libm_expf(score) for score, _ in best))
 
-    def _exact_expf(self, x: np.ndarray) -> np.ndarray:
-        """`expf` of float32 values, rounded as the C library rounds it."""
-        return _round_to_float32(np.exp(x.astype(np.float64)), self._expf, x, 23)
+    def _new_word(self, token: bytes) -> np.ndarray:
+        """`Dictionary::getLine` for one token: a known word's id and n-gram rows, an unknown
+        word's n-gram rows, `</s>`'s id alone, nothing for a label ("__label__..."). Kept for
+        later lines; all are dropped when the cache is full (news words come back within a few
+        lines, so it refills with the common ones)."""
+        model = self._model
+        wid = model.word_ids.get(token, -1)
+        if wid >= 0 and model.word_is_label[wid] or wid < 0 and token.startswith(_LABEL_PREFIX):
+            rows = []
+        else:
+            rows = [wid] if wid >= 0 else []
+            if token != _EOS:
+                rows += self._subword_rows("<" + token.decode() + ">")
+        if len(self._word_rows) >= self._word_cache_size:
+            self._word_rows.clear()
+        array = self._word_rows[token] = np.array(rows, np.intp)
+        return array
 
-    def _std_log(self, x: np.ndarray) -> np.ndarray:
-        """fastText's `std_log` of float32 values: float32(log(double(x) + 1e-5))."""
+    def _subword_rows(self, word: str) -> list[int]:
+        """`Dictionary::computeSubwords` of a bracketed word: the rows of its minn..maxn
+        character n-grams in fastText's order (a UTF-8 character is a code point). The
+        n-grams' rows are kept too: unknown words share most of them."""
+        grams = [word[start:end] for start, end in self._gram_spans(len(word))]
+        try:
+            rows = [self._ngram_rows[gram] for gram in grams]
+        except KeyError:
+            rows = [self._ngram_row(gram) for gram in grams]
+        return [row for row in rows if row >= 0]
+
+    def _ngram_row(self, gram: str) -> int:
+        """`_ngram_row` of one n-gram, kept (all are dropped when the cache is full)."""
+        row = self._ngram_rows.get(gram)
+        if row is None:
+            if len(self._ngram_rows) >= self._ngram_cache_size:
+                self._ngram_rows.clear()
+            row = self._ngram_rows[gram] = _ngram_row(self._model, gram)
+        return row
+
+    def _gram_spans(self, size: int) -> list[tuple[int, int]]:
+        """The (start, end) of a `size`-character word's n-grams in `computeSubwords`' order:
+        by start, then by length; single-character ones not at either end. Kept per size for
+        words of up to 64 characters."""
+        spans = self._spans_by_size.get(size)
+        if spans is None:
+            minn, maxn = self._model.minn, self._model.maxn
+            spans = [(start, start + n) for start in range(size)
+                     for n in range(minn, min(maxn, size - start) + 1)
+                     if not (n == 1 and (start == 0 or start + 1 == size))]
+            if size <= 64:
+                self._spans_by_size[size] = spans
+        return spans
+
+    def _expf(self, x: np.ndarray) -> np.ndarray:
+        """libm's `expf` of float32 values: numpy's float64 `exp` rounded to float32, except
+        where that rounding is close (libm's `expf` works to 2**-34 before rounding, numpy's
+        `exp` to about 2**-52) or the result leaves float32's normal range."""
+        approx = np.exp(x.astype(np.float64))
+        result = approx.astype(np.float32)
+        for i in np.flatnonzero(_unsure_rounding(approx, 22) | (np.abs(x) > 87)):
+            result[i] = self._libm_expf(float(x[i]))
+        return result
+
+    @staticmethod
+    def _std_log(x: np.ndarray) -> np.ndarray:
+        """fastText's `std_log` of float32 values, float32(log(double(x) + 1e-5)), with the
+        C library's `log` (CPython's `math.log` calls it) where numpy's might round otherwise;
+        the results are normal floats or 0, since x + 1e-5 lies in [1e-5, 2]."""
         shifted = x.astype(np.float64) + 1e-5
-        return _round_to_float32(np.log(shifted), self._log, shifted, 8)
+        approx = np.log(shifted)
+        result = approx.astype(np.float32)
+        for i in np.flatnonzero(_unsure_rounding(approx, 8)):
+            result[i] = math.log(shifted[i])
+        return result
 
     def _node_scores(self, hidden: np.ndarray) -> list[float]:
-        """Every tree node's log-probability, as `HierarchicalSoftmaxLoss::dfs` sums it on
-        the way down: float32 dot products added in order, f = 1 / (1 + expf(-dot)), terms
-        std_log(1 - f) to the left and std_log(f) to the right, added root first in float32."""
-        dots = np.add.accumulate(self._model.output * hidden, axis=1)[:, -1]
-        f = (1.0 / (np.float32(1) + self._exact_expf(-dots)).astype(np.float64)) \
-            .astype(np.float32)
-        one_minus_f = (1.0 - f.astype(np.float64)).astype(np.float32)
-        terms = np.concatenate((self._std_log(one_minus_f), self._std_log(f),
-                                np.zeros(1, np.float32)))
-        path_terms, where = self._paths
-        prefix = np.add.accumulate(terms[path_terms], axis=1)
-        return prefix.ravel()[where].tolist() + [0.0]
+        """Every tree node's log-probability in preorder, as `HierarchicalSoftmaxLoss::dfs`
+        sums it on the way down: float32 dot products added in order, f = 1 / (1 +
+        expf(-dot)), terms std_log(1 - f) to the left and std_log(f) to the right, added root
+        first in float32."""
+        dots = _sum_in_order(self._model.output_columns * hidden[:, None])
+        f = (1.0 / (np.float32(1) + self._expf(-dots)).astype(np.float64)).astype(np.float32)
+        # float32(1.0 - f) left, f right, then the 0.0 that pads paths (its term set below)
+        terms = self._std_log(np.concatenate(
+            ((1.0 - f.astype(np.float64)).astype(np.float32), f, np.ones(1, np.float32))))
+        terms[-1] = 0.0
+        sums = np.add.accumulate(terms[self._walk.path_terms], axis=1)
+        return sums.ravel()[self._walk.score_at].tolist()
 
     def _tree_search(self, scores: list[float], k: int) -> list[tuple[float, int]]:
         """`HierarchicalSoftmaxLoss::predict`: the depth-first walk with its pruning, its
         libstdc++ heap of the k best leaves and its final `sort_heap`, for the same labels
         in the same order when scores tie."""
-        left, right = self._model.left, self._model.right
-        floor = float(np.float32(math.log(1e-5)))  # std_log(threshold 0)
+        skip, labels = self._walk.skip, self._walk.label
         heap: list[tuple[float, int]] = []
-        stack = [len(scores) - 1]
-        while stack:
-            node = stack.pop()
-            score = scores[node]
-            if score < floor or len(heap) == k and score < heap[0][0]:
+        bar = self._floor  # below it a subtree is pruned: the floor, or the k-th best score
+        index, end = 0, len(scores)
+        while index < end:
+            score = scores[index]
+            if score < bar:
+                index = skip[index]
                 continue
-            if left[node] == -1:
-                heap.append((score, node))
+            label = labels[index]
+            if label >= 0:
+                heap.append((score, label))
                 _libstdcpp_heap_push(heap, len(heap) - 1, 0, heap[-1])
                 if len(heap) > k:
                     _libstdcpp_heap_pop(heap, len(heap) - 1)
                     heap.pop()
-                continue
-            stack.append(right[node])
-            stack.append(left[node])
+                if len(heap) == k:
+                    bar = max(self._floor, heap[0][0])
+            index += 1
         for last in range(len(heap) - 1, 0, -1):
             _libstdcpp_heap_pop(heap, last)
         return heap
