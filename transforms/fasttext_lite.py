@@ -216,6 +216,7 @@ class _TreeWalk(NamedTuple):
     from one array: row = a leaf, column c = the score of its ancestor at depth c, the running
     float32 sum of `path_terms` (indices into the left terms, the right terms, then one 0.0)."""
     path_terms: np.ndarray  # (leaves, depth + 1): a 0.0 first (the root), 0.0s after the leaf
+    depth_terms: np.ndarray  # path_terms transposed, (depth + 1, leaves), C-contiguous
     score_at: np.ndarray  # for each node in preorder, its score's index in the flat sums
     skip: list[int]  # for each node in preorder, the preorder index after its subtree
     label: list[int]  # for each node in preorder, its label id, or -1 for an inner node
@@ -247,6 +248,7 @@ def _tree_walk(left: list[int], right: list[int]) -> _TreeWalk:
         some_leaf[node] = some_leaf[left[node]]
     return _TreeWalk(
         path_terms=path_terms,
+        depth_terms=np.ascontiguousarray(path_terms.T),
         score_at=np.array([some_leaf[node] * depth + len(paths[node]) - 1 for node in order],
                           np.intp),
         skip=[skip_of[node] for node in order],
@@ -275,7 +277,8 @@ class FastTextLite:
                  ngram_cache_size: int = 1 << 18):
         self._model = _load(path)
         self._word_cache_size, self._ngram_cache_size = word_cache_size, ngram_cache_size
-        self._word_rows: dict[bytes, np.ndarray] = {}
+        # a token's rows as packed int32s: a line's rows are one `bytes.join` of its tokens'
+        self._word_rows: dict[bytes, bytes] = {}
         self._ngram_rows: dict[str, int] = {}
         self._spans_by_size: dict[int, list[tuple[int, int]]] = {}
         # libm's own `expf` for the values numpy's float64 `exp` cannot settle (`_expf`).
@@ -298,21 +301,31 @@ class FastTextLite:
             del tokens[tokens.index(_EOS) + 1:]
         else:
             tokens.append(_EOS)
-        known = self._word_rows
-        ids = np.concatenate([known[token] if token in known else self._new_word(token)
-                              for token in tokens])
-        if not len(ids):
+        try:
+            packed = b"".join(map(self._word_rows.__getitem__, tokens))
+        except KeyError:
+            packed = b"".join(map(self._rows_of, tokens))
+        if not packed:
             return (), ()
+        ids = np.frombuffer(packed, np.int32)
         # `Model::computeHidden`: rows added one after the other in float32, then scaled by
         # float32(1 / count).
-        hidden = _sum_in_order(self._model.rows[ids])
+        hidden = _sum_in_order(self._model.rows.take(ids, axis=0))
         hidden *= np.float32(1.0 / len(ids))
-        best = self._tree_search(self._node_scores(hidden), k)
+        terms = self._edge_terms(hidden)
+        best = self._clear_top_leaves(terms, k)
+        if best is None:
+            sums = np.add.accumulate(terms[self._walk.path_terms], axis=1)
+            best = self._tree_search(sums.ravel()[self._walk.score_at].tolist(), k)
         # `FastText::predictLine` returns expf of each log-probability.
         return (tuple(self._model.labels[label] for _, label in best),
                 tuple(self._libm_expf(score) for score, _ in best))
 
-    def _new_word(self, token: bytes) -> np.ndarray:
+    def _rows_of(self, token: bytes) -> bytes:
+        rows = self._word_rows.get(token)
+        return self._new_word(token) if rows is None else rows
+
+    def _new_word(self, token: bytes) -> bytes:
         """`Dictionary::getLine` for one token: a known word's id and n-gram rows, an unknown
         word's n-gram rows, `</s>`'s id alone, nothing for a label ("__label__..."). Kept for
         later lines; all are dropped when the cache is full (news words come back within a few
@@ -327,8 +340,8 @@ class FastTextLite:
                 rows += self._subword_rows("<" + token.decode() + ">")
         if len(self._word_rows) >= self._word_cache_size:
             self._word_rows.clear()
-        array = self._word_rows[token] = np.array(rows, np.intp)
-        return array
+        kept = self._word_rows[token] = np.array(rows, np.int32).tobytes()
+        return kept
 
     def _subword_rows(self, word: str) -> list[int]:
         """`Dictionary::computeSubwords` of a bracketed word: the rows of its minn..maxn
@@ -366,44 +379,63 @@ class FastTextLite:
 
     def _expf(self, x: np.ndarray) -> np.ndarray:
         """libm's `expf` of float32 values: numpy's float64 `exp` rounded to float32, except
-        where that rounding is close (libm's `expf` works to 2**-34 before rounding, numpy's
-        `exp` to about 2**-52) or the result leaves float32's normal range."""
-        approx = np.exp(x.astype(np.float64))
+        where that rounding is close or the result leaves float32's normal range. libm's
+        `expf` is within 2**-33 of exp before it rounds, numpy's `exp` within a few float64
+        units; the margin, 2**21 float64 units, is at least 2**-32 of the value."""
+        approx = np.exp(x, dtype=np.float64)
         result = approx.astype(np.float32)
-        for i in np.flatnonzero(_unsure_rounding(approx, 22) | (np.abs(x) > 87)):
+        for i in (_unsure_rounding(approx, 21) | (np.abs(x) > 87)).nonzero()[0]:
             result[i] = self._libm_expf(float(x[i]))
         return result
 
-    @staticmethod
-    def _std_log(x: np.ndarray) -> np.ndarray:
-        """fastText's `std_log` of float32 values, float32(log(double(x) + 1e-5)), with the
-        C library's `log` (CPython's `math.log` calls it) where numpy's might round otherwise;
-        the results are normal floats or 0, since x + 1e-5 lies in [1e-5, 2]."""
-        shifted = x.astype(np.float64) + 1e-5
-        approx = np.log(shifted)
-        result = approx.astype(np.float32)
-        for i in np.flatnonzero(_unsure_rounding(approx, 8)):
-            result[i] = math.log(shifted[i])
-        return result
-
-    def _node_scores(self, hidden: np.ndarray) -> list[float]:
-        """Every tree node's log-probability in preorder, as `HierarchicalSoftmaxLoss::dfs`
-        sums it on the way down: float32 dot products added in order, f = 1 / (1 +
-        expf(-dot)), terms std_log(1 - f) to the left and std_log(f) to the right, added root
-        first in float32."""
+    def _edge_terms(self, hidden: np.ndarray) -> np.ndarray:
+        """What `HierarchicalSoftmaxLoss::dfs` adds to the score on each edge: for inner node
+        i, float32 dot product (added in order) d = output_i . hidden, f = 1 / (1 + expf(-d)),
+        std_log(1 - f) to the left child and std_log(f) to the right; then a 0.0 that pads
+        paths (see `_TreeWalk`). float32 +, - and / round as fastText's double arithmetic
+        rounded to float does (double has more than twice float's precision)."""
         dots = _sum_in_order(self._model.output_columns * hidden[:, None])
-        f = (1.0 / (np.float32(1) + self._expf(-dots)).astype(np.float64)).astype(np.float32)
-        # float32(1.0 - f) left, f right, then the 0.0 that pads paths (its term set below)
-        terms = self._std_log(np.concatenate(
-            ((1.0 - f.astype(np.float64)).astype(np.float32), f, np.ones(1, np.float32))))
-        terms[-1] = 0.0
-        sums = np.add.accumulate(terms[self._walk.path_terms], axis=1)
-        return sums.ravel()[self._walk.score_at].tolist()
+        f = np.float32(1) / (np.float32(1) + self._expf(-dots))
+        # std_log(x) = float32(log(double(x) + 1e-5)) of float32(1 - f), f, and a pad's 0.0
+        shifted = np.concatenate((np.float32(1) - f, f, np.zeros(1, np.float32)),
+                                 dtype=np.float64)
+        shifted += 1e-5
+        shifted[-1] = 1.0
+        approx = np.log(shifted)
+        terms = approx.astype(np.float32)
+        # Where numpy's `log` might round otherwise than the C library's (CPython's `math.log`
+        # is the C library's); x + 1e-5 lies in [1e-5, 2]: normal results or 0.
+        for i in _unsure_rounding(approx, 8).nonzero()[0]:
+            terms[i] = math.log(shifted[i])
+        return terms
+
+    def _clear_top_leaves(self, terms: np.ndarray, k: int) -> list[tuple[float, int]] | None:
+        """The walk's result read off the leaf scores when the walk's order cannot change it:
+        the k best leaves at or above the floor have distinct scores above the next one's,
+        and none of their ancestors scores below that next one (nor the floor). The heap's
+        minimum when an ancestor is visited is at most that next score, as at least one of
+        the k best (the one below it) is not in the heap yet, so no ancestor is pruned and
+        no best leaf is popped. None otherwise (ties, a pruned ancestor): the walk decides.
+        A leaf's score is its path's terms added root first (the rows of `depth_terms`)."""
+        leaf_scores = _sum_in_order(terms[self._walk.depth_terms])
+        order = np.argsort(leaf_scores)[::-1][:k + 1].tolist()
+        ranked = [(score, label) for score, label in zip(leaf_scores[order].tolist(), order)
+                  if score >= self._floor]
+        best, rest = ranked[:k], ranked[k:]
+        if not best:
+            return best
+        if any(a[0] == b[0] for a, b in zip(best, best[1:])) or rest and rest[0][0] == best[-1][0]:
+            return None
+        ancestors = np.add.accumulate(
+            terms[self._walk.path_terms[[label for _, label in best]]], axis=1)[:, 1:]
+        if ancestors.min() < (rest[0][0] if rest else self._floor):
+            return None
+        return best
 
     def _tree_search(self, scores: list[float], k: int) -> list[tuple[float, int]]:
         """`HierarchicalSoftmaxLoss::predict`: the depth-first walk with its pruning, its
         libstdc++ heap of the k best leaves and its final `sort_heap`, for the same labels
-        in the same order when scores tie."""
+        in the same order when scores tie; `scores` are the nodes' in preorder."""
         skip, labels = self._walk.skip, self._walk.label
         heap: list[tuple[float, int]] = []
         bar = self._floor  # below it a subtree is pruned: the floor, or the k-th best score
