@@ -123,3 +123,12 @@ def test_shared_corpus_model_lines(models, corpus):
                 assert_same(models, _model_line(text, 500))
                 count += 1
     assert count == 9000
+
+
+def test_the_full_walk_alone_gives_the_same(models):
+    """The tree walk that ties and pruned ancestors fall back to, taken for every line."""
+    lite = FastTextLite(MODEL)
+    lite._clear_top_leaves = lambda terms, k: None
+    for line in sample_lines()[:80] + TRICKY_LINES:
+        for k in (1, 5, -1):
+            assert_same((lite, models[1]), line, k)
