@@ -10,8 +10,9 @@ saves. Here each version runs in its own long-lived subprocess (its checkout fir
 `sys.path`), both read the same inputs of each step (the records as this checkout's chain hands
 them to it, built once), and they are asked in turn to run one batch of `--batch` records: the
 load a batch sees is the load its twin saw. Each batch's fastest CPU time over `--rounds` is
-kept, summed per step. Language ID's line-score cache is filled first, so its column is the code
-around fastText, not fastText's own `predict` (the same in both). Outputs are compared by
+kept, summed per step. Language ID includes the identifier's `predict`: each round starts with a
+new identifier (empty line-score and word caches, built outside the timing), so every batch meets
+the caches a worker's identifier has after the batches before it. Outputs are compared by
 `bench_steps.py`, not here.
 """
 from __future__ import annotations
@@ -25,6 +26,7 @@ import tempfile
 import time
 from collections import defaultdict
 from pathlib import Path
+from typing import Callable
 
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "benchmarks" / "results" / "step_ab.json"
@@ -72,8 +74,9 @@ def _kept(step, docs: list, *args) -> list:
 
 # ---------------------------------------------------------------- one version (subprocess)
 
-def _step_runners(inputs: dict) -> dict:
-    """Each timed step as a function of a list of its inputs, with this process's code."""
+def _step_runners(inputs: dict) -> tuple[dict, Callable[[], None]]:
+    """Each timed step as a function of a list of its inputs, with this process's code, and
+    what starts a new round (a new identifier for language ID)."""
     from pipeline.config import load_config
     from transforms.boilerplate import load_boilerplate, strip_step
     from transforms.boilerplate_beam import site_line_keys, title_hashes
@@ -83,9 +86,11 @@ def _step_runners(inputs: dict) -> dict:
     from transforms.normalize import normalize_step
 
     config = load_config(None, [])
-    langid = load_langid(config.langid)
-    for doc in inputs["langid"]:  # fastText's scores cached: the timing is the code around it
-        identify_step(doc, langid)
+    langid = [load_langid(config.langid)]
+
+    def new_round():
+        langid[0] = load_langid(config.langid)
+
     boilerplate = load_boilerplate(config.boilerplate)
     common, titles = inputs["signals"]
     template = minhash_template(config.dedup.num_perm, config.dedup.seed)
@@ -96,13 +101,13 @@ def _step_runners(inputs: dict) -> dict:
         for text in texts:
             band_keys(fingerprint(text, config.dedup.shingle_size)[1], template, layout)
 
-    return {"langid": lambda docs: [identify_step(doc, langid) for doc in docs],
+    return {"langid": lambda docs: [identify_step(doc, langid[0]) for doc in docs],
             "normalize_lang": lambda docs: [normalize_step(doc, config.normalize) for doc in docs],
             "boilerplate_signals": lambda docs: [(site_line_keys(doc, config.boilerplate),
                                                   title_hashes(doc, config.boilerplate))
                                                  for doc in docs],
             "boilerplate_strip": lambda docs: _kept(strip_step, docs, boilerplate, common, titles),
-            "dedup_features": features}
+            "dedup_features": features}, new_round
 
 
 def _serve(code: Path, inputs_path: Path) -> None:
@@ -112,10 +117,12 @@ def _serve(code: Path, inputs_path: Path) -> None:
     assert Path(transforms.__file__).resolve().is_relative_to(code.resolve())
     with open(inputs_path, "rb") as stream:
         inputs = pickle.load(stream)
-    runners = _step_runners(inputs)
+    runners, new_round = _step_runners(inputs)
     print("ready", flush=True)
     for line in sys.stdin:
         step, start, end = line.split()
+        if step == "langid" and int(start) == 0:
+            new_round()
         batch = inputs[step][int(start):int(end)]
         started = time.process_time()
         runners[step](batch)
