@@ -4,8 +4,8 @@ Without `--runner`, khabar runs on the FnApiRunner: the default DirectRunner fir
 download the Prism runner binary at every start, which an offline machine cannot do (and a
 hanging DNS would stall). An input of `WORKER_PROCESSES_FROM_BYTES` or more runs on one worker
 process per core (the steps are CPU-bound Python: one process uses one core), a smaller one
-in-process, where the ~3 s the workers take to start would cost more than the second core
-saves; `--direct_num_workers` or `--direct_running_mode` choose explicitly. `--runner=dask` (or
+in-process, where starting the workers (`pipeline/worker.py`) would cost more than the second
+core saves; `--direct_num_workers` or `--direct_running_mode` choose explicitly. `--runner=dask` (or
 `DaskRunner`, or Beam's full class path) runs on Beam's Dask runner: on the `dask.distributed` scheduler at `--dask_client_address`, or
 else on a local cluster of one single-threaded worker process per core that khabar starts and
 closes. `--runner=flink`, `spark` and `prism` run on Beam's portable runners, embedded on this
@@ -149,19 +149,25 @@ def resolve_beam_args(beam_args: list[str], input_bytes: int = 0) -> list[str]:
     return beam_args
 
 
-def _quiet_workers(beam_args: list[str]):
-    """(runner, Beam args) for a run: with `--direct_running_mode=multi_processing` on the
-    FnApiRunner, a runner whose workers run `pipeline.worker` (Beam's harness with quiet
-    logging), and the args without that mode, which would make the runner substitute Beam's
-    own worker command for the environment it is given (`--direct_num_workers` still says how
-    many); otherwise no runner object (Beam picks it from `--runner`) and the args as given."""
+@contextlib.contextmanager
+def _local_workers(beam_args: list[str]):
+    """Yields (runner, Beam args) for a run. With `--direct_running_mode=multi_processing` on the
+    FnApiRunner: a runner whose workers run `pipeline.worker` (Beam's harness, forked from a
+    warm fork server that runs as long as the block, with quiet logging), and the args without
+    that mode, which would make the runner substitute Beam's own worker command for the
+    environment it is given (`--direct_num_workers` still says how many). Otherwise no runner
+    object (Beam picks it from `--runner`) and the args as given."""
     if _runner_name(beam_args) != "FnApiRunner" or MULTI_PROCESSING not in beam_args:
-        return None, beam_args
+        yield None, beam_args
+        return
     from apache_beam.runners.portability.fn_api_runner import FnApiRunner
     from apache_beam.transforms.environments import SubprocessSDKEnvironment
-    runner = FnApiRunner(default_environment=SubprocessSDKEnvironment.from_command_string(
-        f"{sys.executable} -m pipeline.worker"))
-    return runner, [arg for arg in beam_args if arg != MULTI_PROCESSING]
+
+    from pipeline.worker import serving
+    with serving() as worker_command:
+        runner = FnApiRunner(default_environment=SubprocessSDKEnvironment.from_command_string(
+            worker_command))
+        yield runner, [arg for arg in beam_args if arg != MULTI_PROCESSING]
 
 
 def worker_processes_note(beam_args: list[str]) -> str:
@@ -216,12 +222,12 @@ def run_pipeline(beam_args: list[str], build: Callable[[beam.Pipeline], None]):
 
     `beam_args` are those of `resolve_beam_args`."""
     if _runner_name(beam_args) not in DASK_RUNNER_NAMES:
-        runner, options = _quiet_workers(beam_args)
-        pipeline = beam.Pipeline(runner=runner, options=_OneViewPerClass(options))
-        build(pipeline)
-        result = pipeline.run()
-        result.wait_until_finish()
-        return result
+        with _local_workers(beam_args) as (runner, options):
+            pipeline = beam.Pipeline(runner=runner, options=_OneViewPerClass(options))
+            build(pipeline)
+            result = pipeline.run()
+            result.wait_until_finish()
+            return result
     from apache_beam.runners.dask.dask_runner import DaskRunner
     with _dask_scheduler(_without_runner(beam_args)) as dask_args:
         pipeline = beam.Pipeline(runner=DaskRunner(), options=PipelineOptions(dask_args))

@@ -1,31 +1,185 @@
-"""The worker process of a multi-process local run: Beam's own SDK harness, with Python's
-logging given a handler before Beam is imported, a less frequent cycle collector and a quick exit.
+"""The worker processes of a multi-process local run: Beam's own SDK harness, forked from a warm
+process.
 
-Beam logs a warning while it is imported; with no handler yet, Python installs its default
-stderr handler, and a harness would then print every log line of its worker (the per-bundle
-progress counts among them) on the user's terminal. The harness already forwards each line to
-the driver, whose console filter decides what a user sees (`pipeline/cli.py`).
+Beam's FnApiRunner starts each worker with a command line and hands it the runner's addresses in
+environment variables. A fresh Python process then spends ~1.5 s importing Beam and khabar's
+steps before it can take its first bundle, and every worker pays it again. So the driver starts
+one *fork server* (`serving`) as the run begins, which imports all that while the driver builds
+the graph. The command Beam runs is a small client (`python -m pipeline.worker --fork-server
+PATH`): it sends its environment to the server over a Unix socket, the server forks a worker that
+runs the harness with it, and the client waits for the worker's exit status and exits with it.
+A worker whose client is killed exits too (its socket closes). Without a server, or if the
+server cannot fork, the client runs the harness itself. PySpark starts its Python workers the
+same way (`pyspark.daemon`).
+
+A worker also gives Python's logging a handler before Beam is imported (Beam logs a warning
+while it is imported; with no handler, Python would install one that prints every log line of
+the worker, per-bundle progress counts among them, on the user's terminal, while the harness
+already forwards each line to the driver, whose console filter decides what a user sees), runs
+the cycle collector less often, and exits without tearing down its heap.
 """
+from __future__ import annotations
+
+import contextlib
 import gc
+import json
 import logging
 import os
+import select
+import shlex
+import socket
+import subprocess
 import sys
+import tempfile
+import threading
+import time
+import traceback
+from typing import Iterator
 
-logging.getLogger().addHandler(logging.NullHandler())
-# A worker allocates millions of short-lived containers. At the default first threshold (700)
-# Python's cycle collector ran ~800 times per worker in a 30,000-document run and took 1.1 s of
-# its ~55 s of CPU; at 10,000 it runs ~25 times and takes 0.15-0.3 s (measured with
-# `gc.callbacks`). Cycles are rare in the steps' data, so the memory it holds back is small.
-gc.set_threshold(10_000)
+FORK_SERVER_OPTION = "--fork-server"
+SERVER_START_TIMEOUT = 10.0  # seconds
+_STARTED = b"started\n"
 
-from apache_beam.runners.worker import sdk_worker_main  # noqa: E402  (after the handler)
 
-if __name__ == "__main__":
-    sdk_worker_main.main(sys.argv)
-    # The harness returns once the runner closed its control stream: every bundle, and every
-    # file a bundle wrote, is finished. The runner waits for each worker to exit before it
-    # stops the next one, and tearing down a worker's heap took ~0.3 s each: skip it.
+def _quiet_logging() -> None:
+    logging.getLogger().handlers[:] = [logging.NullHandler()]
+
+
+def _run_harness(argv: list[str]) -> None:
+    """Beam's harness in this process, until the runner closes its control stream."""
+    # A worker allocates millions of short-lived containers. At the default first threshold
+    # (700) the cycle collector ran ~800 times per worker in a 30,000-document run and took 1.1 s
+    # of its ~55 s of CPU; at 10,000 it runs ~25 times, 0.15-0.3 s (measured with
+    # `gc.callbacks`). Cycles are rare in the steps' data, so the memory it holds back is small.
+    gc.set_threshold(10_000)
+    from apache_beam.runners.worker import sdk_worker_main
+    sdk_worker_main.main(argv)
+
+
+def _exit(status: int) -> None:
+    """Exit without the interpreter's teardown. A worker's bundles, and every file they wrote,
+    are finished when its harness returns; the runner waits for each worker to exit before it
+    stops the next one, and tearing down a worker's heap took ~0.3 s each."""
     logging.shutdown()
     sys.stdout.flush()
     sys.stderr.flush()
-    os._exit(0)
+    os._exit(status)
+
+
+# ---------------------------------------------------------------- the server (driver side)
+
+@contextlib.contextmanager
+def serving() -> Iterator[str]:
+    """A fork server for this run's workers; yields the worker command line for Beam. The server
+    is stopped at the end of the block (the runner has stopped every worker by then) and exits by
+    itself when the driver dies (its standard input closes)."""
+    with tempfile.TemporaryDirectory(prefix="khabar-workers-") as folder:
+        address = os.path.join(folder, "fork-server")
+        server = subprocess.Popen([sys.executable, "-m", "pipeline.worker", "--serve", address],
+                                  stdin=subprocess.PIPE)
+        _wait_for_socket(server, address)
+        try:
+            yield " ".join(map(shlex.quote, [sys.executable, "-m", "pipeline.worker",
+                                             FORK_SERVER_OPTION, address]))
+        finally:
+            server.terminate()
+            server.wait()
+            server.stdin.close()
+
+
+def _wait_for_socket(server: subprocess.Popen, address: str) -> None:
+    """Until the server listens (it does before its imports: ~0.1 s), so that no client finds
+    it missing and starts a cold worker; a server that died or hangs is waited for no longer."""
+    deadline = time.monotonic() + SERVER_START_TIMEOUT
+    while not os.path.exists(address) and server.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+
+
+def _serve(address: str) -> None:
+    """Listen first (a client that comes early waits), import what a worker needs, then fork one
+    worker per client until the driver closes standard input."""
+    _quiet_logging()
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(f"{address}.binding")
+    listener.listen()
+    os.rename(f"{address}.binding", address)  # the address appears once it takes connections
+    import pipeline.graph  # noqa: F401  (the steps, as the workers will unpickle them)
+    from apache_beam.runners.worker import sdk_worker_main  # noqa: F401
+    while True:
+        readable, _, _ = select.select([listener, sys.stdin], [], [])
+        if sys.stdin in readable:
+            return
+        connection, _ = listener.accept()
+        if os.fork() == 0:
+            listener.close()
+            _work_for(connection)
+        connection.close()
+        while _reap():
+            pass
+
+
+def _reap() -> bool:
+    """Collects one finished worker, if any (the server is their parent)."""
+    try:
+        return os.waitpid(-1, os.WNOHANG)[0] != 0
+    except ChildProcessError:
+        return False
+
+
+def _work_for(connection: socket.socket) -> None:
+    """In a forked worker: take the client's environment, run the harness, report how it ended."""
+    with connection.makefile("rb") as reader:
+        request = json.loads(reader.readline())
+    os.environ.clear()
+    os.environ.update(request["environment"])
+    connection.sendall(_STARTED)
+    threading.Thread(target=_exit_when_closed, args=(connection,), daemon=True).start()
+    try:
+        _run_harness(request["argv"])
+    except BaseException:
+        traceback.print_exc()  # on the driver's standard error, as a cold worker's would be
+        connection.sendall(b"1\n")
+        _exit(1)
+    connection.sendall(b"0\n")
+    _exit(0)
+
+
+def _exit_when_closed(connection: socket.socket) -> None:
+    """The client sends nothing after its request: a read returns only when it is gone."""
+    connection.recv(1)
+    os._exit(1)
+
+
+# ---------------------------------------------------------------- the client (Beam's command)
+
+def _ask_server(address: str, argv: list[str]) -> int | None:
+    """The exit status of a worker forked for this client; None when no worker started."""
+    try:
+        connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        connection.connect(address)
+        connection.sendall(json.dumps({"environment": dict(os.environ),
+                                       "argv": argv}).encode("utf-8") + b"\n")
+        with connection.makefile("rb") as reader:
+            if reader.readline() != _STARTED:
+                return None
+            status = reader.readline()
+    except OSError:
+        return None
+    return int(status) if status.strip() else 1  # no status: the worker died
+
+
+def main(argv: list[str]) -> None:
+    if len(argv) == 3 and argv[1] == "--serve":
+        _serve(argv[2])
+        _exit(0)
+    if len(argv) == 3 and argv[1] == FORK_SERVER_OPTION:
+        status = _ask_server(argv[2], argv[:1])
+        if status is not None:
+            sys.exit(status)
+    _quiet_logging()
+    _run_harness(argv[:1])
+    _exit(0)
+
+
+if __name__ == "__main__":
+    main(sys.argv)
