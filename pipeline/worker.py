@@ -153,18 +153,22 @@ def _exit_when_closed(connection: socket.socket) -> None:
 # ---------------------------------------------------------------- the client (Beam's command)
 
 def _ask_server(address: str, argv: list[str]) -> int | None:
-    """The exit status of a worker forked for this client; None when no worker started."""
+    """The exit status of a worker forked for this client; None when no worker started (and
+    only then may the client start one itself)."""
     try:
         connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         connection.connect(address)
         connection.sendall(json.dumps({"environment": dict(os.environ),
                                        "argv": argv}).encode("utf-8") + b"\n")
-        with connection.makefile("rb") as reader:
-            if reader.readline() != _STARTED:
-                return None
-            status = reader.readline()
+        reader = connection.makefile("rb")
+        if reader.readline() != _STARTED:
+            return None
     except OSError:
         return None
+    try:
+        status = reader.readline()
+    except OSError:
+        status = b""
     return int(status) if status.strip() else 1  # no status: the worker died
 
 
