@@ -38,6 +38,7 @@ from typing import Iterator
 
 FORK_SERVER_OPTION = "--fork-server"
 SERVER_START_TIMEOUT = 10.0  # seconds
+SERVER_STOP_TIMEOUT = 60.0  # seconds, for workers the runner has already stopped
 _STARTED = b"started\n"
 
 
@@ -70,9 +71,10 @@ def _exit(status: int) -> None:
 
 @contextlib.contextmanager
 def serving() -> Iterator[str]:
-    """A fork server for this run's workers; yields the worker command line for Beam. The server
-    is stopped at the end of the block (the runner has stopped every worker by then) and exits by
-    itself when the driver dies (its standard input closes)."""
+    """A fork server for this run's workers; yields the worker command line for Beam. At the end
+    of the block (the runner has stopped every worker by then), or when the driver dies, the
+    server's standard input closes: it waits for its workers and exits. Waited for, the workers
+    leave no process behind, and their CPU time counts in the driver's (`getrusage` children)."""
     with tempfile.TemporaryDirectory(prefix="khabar-workers-") as folder:
         address = os.path.join(folder, "fork-server")
         server = subprocess.Popen([sys.executable, "-m", "pipeline.worker", "--serve", address],
@@ -82,9 +84,12 @@ def serving() -> Iterator[str]:
             yield " ".join(map(shlex.quote, [sys.executable, "-m", "pipeline.worker",
                                              FORK_SERVER_OPTION, address]))
         finally:
-            server.terminate()
-            server.wait()
             server.stdin.close()
+            try:
+                server.wait(timeout=SERVER_STOP_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
 
 
 def _wait_for_socket(server: subprocess.Popen, address: str) -> None:
@@ -97,7 +102,7 @@ def _wait_for_socket(server: subprocess.Popen, address: str) -> None:
 
 def _serve(address: str) -> None:
     """Listen first (a client that comes early waits), import what a worker needs, then fork one
-    worker per client until the driver closes standard input."""
+    worker per client until the driver closes standard input, and wait for the workers."""
     _quiet_logging()
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(f"{address}.binding")
@@ -108,6 +113,8 @@ def _serve(address: str) -> None:
     while True:
         readable, _, _ = select.select([listener, sys.stdin], [], [])
         if sys.stdin in readable:
+            while _reap(block=True):
+                pass
             return
         connection, _ = listener.accept()
         if os.fork() == 0:
@@ -118,10 +125,11 @@ def _serve(address: str) -> None:
             pass
 
 
-def _reap() -> bool:
-    """Collects one finished worker, if any (the server is their parent)."""
+def _reap(block: bool = False) -> bool:
+    """Collects one finished worker (waiting for one if `block`); False when none is left to
+    collect (the server is the workers' parent)."""
     try:
-        return os.waitpid(-1, os.WNOHANG)[0] != 0
+        return os.waitpid(-1, 0 if block else os.WNOHANG)[0] != 0
     except ChildProcessError:
         return False
 
