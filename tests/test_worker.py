@@ -67,6 +67,8 @@ def test_a_worker_exits_when_its_client_is_killed():
                            LOGGING_API_SERVICE_DESCRIPTOR=address)
         client = _client(command, environment)
         worker = _forked_worker(client)
+        time.sleep(1)
+        assert not _gone(worker) and client.poll() is None  # waiting for the silent runner
         client.kill()
         client.wait()
         deadline = time.monotonic() + 30
