@@ -118,7 +118,10 @@ def portable_runner_args(runner: PortableRunner, beam_args: list[str], cache: Pa
     return [*args, f"{runner.artifact_option}={found[-1]}"]
 
 
-WORKER_PROCESSES_FROM_BYTES = 16 * 2**20  # about 5,000 news articles
+# About 2,500 news articles. With workers forked warm (`pipeline/worker.py`), two workers took
+# 0.96x the wall time of one process on 2,500 articles (8.0 MB, 1.48x the CPU) and 0.72x on
+# 5,000 (15.5 MB): `farm-bench -n 3` over the default command, each mode forced.
+WORKER_PROCESSES_FROM_BYTES = 8 * 2**20
 MULTI_PROCESSING = "--direct_running_mode=multi_processing"
 
 
