@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from processes import descendants, proc_stat
 from readback import snapshot
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -99,28 +100,6 @@ def finish(command: list[str], log: Path) -> int:
         kill_group(process)  # leftover workers of a finished run, or the whole hung run
 
 
-def _stat(pid: int) -> list[str] | None:
-    """Fields of /proc/<pid>/stat after the command name (which may contain spaces)."""
-    try:
-        text = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    return text[text.rindex(")") + 2:].split()
-
-
-def descendants(root: int) -> list[int]:
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit() and (fields := _stat(int(entry.name))):
-            children.setdefault(int(fields[1]), []).append(int(entry.name))
-    found, frontier = [], [root]
-    while frontier:
-        kids = children.get(frontier.pop(), [])
-        found += kids
-        frontier += kids
-    return sorted(found)
-
-
 def sdk_workers(driver: int) -> list[int]:
     """The Python SDK harness processes under the driver (not the `sh -c` that starts each)."""
     workers = []
@@ -135,7 +114,7 @@ def sdk_workers(driver: int) -> list[int]:
 
 
 def cpu_seconds(pid: int) -> float:
-    fields = _stat(pid)
+    fields = proc_stat(pid)
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS if fields else 0.0
 
 

@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 from pipeline.worker import _ask_server, serving
+from processes import children, exited
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -19,27 +20,6 @@ REPO = Path(__file__).resolve().parents[1]
 def _client(command: str, environment: dict) -> subprocess.Popen:
     return subprocess.Popen(shlex.split(command), cwd=REPO, env=environment,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-
-
-def _children(pid: int) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            if int(stat[stat.rfind(")") + 2:].split()[1]) == pid:
-                found.append(int(entry.name))
-    return found
-
-
-def _gone(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return True
-    return state[state.rfind(")") + 2] == "Z"  # exited, not yet reaped by the server
 
 
 def test_client_without_a_server_starts_no_worker(tmp_path):
@@ -68,13 +48,13 @@ def test_a_worker_exits_when_its_client_is_killed():
         client = _client(command, environment)
         worker = _forked_worker(client)
         time.sleep(1)
-        assert not _gone(worker) and client.poll() is None  # waiting for the silent runner
+        assert not exited(worker) and client.poll() is None  # waiting for the silent runner
         client.kill()
         client.wait()
         deadline = time.monotonic() + 30
-        while not _gone(worker) and time.monotonic() < deadline:
+        while not exited(worker) and time.monotonic() < deadline:
             time.sleep(0.05)
-        assert _gone(worker)
+        assert exited(worker)
 
 
 def _forked_worker(client: subprocess.Popen) -> int:
@@ -82,9 +62,9 @@ def _forked_worker(client: subprocess.Popen) -> int:
     has connected (the server is the only `--serve` process among our children)."""
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        servers = [pid for pid in _children(os.getpid()) if b"--serve" in
+        servers = [pid for pid in children(os.getpid()) if b"--serve" in
                    Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")]
-        workers = [pid for server in servers for pid in _children(server) if not _gone(pid)]
+        workers = [pid for server in servers for pid in children(server) if not exited(pid)]
         if workers:
             return workers[0]
         assert client.poll() is None, client.communicate()
