@@ -16,7 +16,8 @@ from apache_beam.testing.util import assert_that, equal_to
 
 
 from transforms.dedup.beam import (ApplyDecisions, ConnectedComponents, DedupDecisions,
-                                   Deduplicate, _ComputeFeatures, node_partition)
+                                   Deduplicate, _bucket_entries, _ComputeFeatures, _StarEdges,
+                                   node_partition)
 from transforms.dedup.components import connected_components_local
 from transforms.dedup.config import DedupConfig
 from transforms.dedup.index import INDEX_SCHEMA
@@ -229,3 +230,51 @@ def test_a_worker_computes_features_without_importing_datasketch():
     finished = subprocess.run([sys.executable, "-c", script], input=pickle.dumps((step, doc)),
                               capture_output=True, cwd=ROOT, check=True)
     assert finished.stdout.decode().strip() == "[]", finished.stderr.decode()
+
+
+def _band_groups(nodes_and_bands):
+    """(band, entries) per band, as the `Bands` grouping hands them to `_StarEdges`."""
+    groups: dict = {}
+    for node, bands in nodes_and_bands:
+        for band, entry in _bucket_entries(node, bands):
+            groups.setdefault(band, []).append(entry)
+    return sorted(groups.items())
+
+
+def _star_edges(star_edges, groups):
+    return [(partition, (pickle.loads(left), pickle.loads(right)))
+            for group in groups for partition, (left, right) in star_edges(group)]
+
+
+def test_an_edge_found_in_many_bands_is_emitted_once_per_bundle():
+    # Three documents share every band but the last: each band's bucket gives the same star.
+    nodes = [rank_node(doc_id, None, 100) for doc_id in ("a", "b", "c")]
+    groups = _band_groups([(node, (7, 8, 9, index)) for index, node in enumerate(nodes)])
+    star_edges = _StarEdges(max_bucket_size=100)
+    star_edges.start_bundle()
+    emitted = _star_edges(star_edges, groups)
+
+    every_band = _StarEdges(max_bucket_size=100)  # a new bundle for each band: no memory
+    all_band_edges = []
+    for group in groups:
+        every_band.start_bundle()
+        all_band_edges += _star_edges(every_band, [group])
+    assert len(all_band_edges) > len(emitted)
+    assert sorted(emitted) == sorted(set(all_band_edges))  # the same edges, each once
+
+    star_edges.start_bundle()  # a retried bundle emits all its edges again
+    assert sorted(_star_edges(star_edges, groups)) == sorted(emitted)
+
+
+def test_a_full_bundle_memory_lets_repeats_through_and_loses_no_edge():
+    nodes = [rank_node(f"d{index}", None, 100) for index in range(6)]
+    groups = _band_groups([(node, (1, 2, 3)) for node in nodes])
+    bounded = _StarEdges(max_bucket_size=100)
+    bounded.BUNDLE_MEMORY = 3
+    bounded.start_bundle()
+    edges = _star_edges(bounded, groups)
+    unbounded = _StarEdges(max_bucket_size=100)
+    unbounded.start_bundle()
+    distinct = _star_edges(unbounded, groups)
+    assert len(edges) > len(distinct)
+    assert set(edges) == set(distinct)
