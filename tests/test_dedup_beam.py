@@ -15,13 +15,14 @@ from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
 
-from transforms.dedup.beam import (ApplyDecisions, ConnectedComponents, DedupDecisions,
-                                   Deduplicate, _bucket_entries, _ComputeFeatures, _StarEdges,
+from transforms.dedup.beam import (ApplyDecisions, BandChunk, ConnectedComponents,
+                                   DedupDecisions, Deduplicate, _bucket_entries,
+                                   _ComputeFeatures, _StarEdges, multi_member_buckets,
                                    node_partition)
 from transforms.dedup.components import connected_components_local
 from transforms.dedup.config import DedupConfig
 from transforms.dedup.index import INDEX_SCHEMA
-from transforms.dedup.select import rank_node
+from transforms.dedup.select import RECRAWL_BAND, rank_node
 from transforms.dedup.shingles import fingerprint, pack
 from transforms.model import Doc
 
@@ -233,12 +234,12 @@ def test_a_worker_computes_features_without_importing_datasketch():
 
 
 def _band_groups(nodes_and_bands):
-    """(band, entries) per band, as the `Bands` grouping hands them to `_StarEdges`."""
+    """(band, chunks) per band, as the `Bands` grouping hands them to `_StarEdges`."""
     groups: dict = {}
     for node, bands in nodes_and_bands:
         for band, entry in _bucket_entries(node, bands):
             groups.setdefault(band, []).append(entry)
-    return sorted(groups.items())
+    return [(band, BandChunk.of(band, entries)) for band, entries in sorted(groups.items())]
 
 
 def _star_edges(star_edges, groups):
@@ -278,3 +279,16 @@ def test_a_full_bundle_memory_lets_repeats_through_and_loses_no_edge():
     distinct = _star_edges(unbounded, groups)
     assert len(edges) > len(distinct)
     assert set(edges) == set(distinct)
+
+
+def test_band_chunks_give_the_buckets_a_dict_of_entries_gives():
+    entries = [(key, f"member {index}".encode()) for index, key in
+               enumerate([5, 2 ** 64 - 1, 5, 7, 2 ** 64 - 1, 5, 3])]
+    chunks = BandChunk.of(0, entries[:4]) + BandChunk.of(0, entries[4:])
+    by_key: dict = {}
+    for key, packed in entries:
+        by_key.setdefault(key, []).append(packed)
+    expected = [by_key[key] for key in sorted(by_key) if len(by_key[key]) > 1]
+    assert list(multi_member_buckets(chunks)) == expected
+    recrawls = [("id-b", b"1"), ("id-a", b"2"), ("id-b", b"3")]  # the re-crawl band keys ids
+    assert list(multi_member_buckets(BandChunk.of(RECRAWL_BAND, recrawls))) == [[b"1", b"3"]]

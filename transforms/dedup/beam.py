@@ -33,7 +33,7 @@ import functools
 import pickle
 import tempfile
 from dataclasses import dataclass, replace
-from typing import Callable, Iterable, Optional
+from typing import Callable, Iterable, Iterator, Optional
 
 import apache_beam as beam
 import numpy as np
@@ -49,8 +49,9 @@ from transforms.dedup.config import DedupConfig
 from transforms.dedup.index import (documents_of, earlier_shingles, index_row, layout_tag,
                                     probe_index_file, sorted_keys)
 from transforms.dedup.lsh import bucket_edges
-from transforms.dedup.select import (Assignment, Member, Node, assign_component, doc_node,
-                                     is_recrawl, node_id, recrawl_bucket, singleton, THIS_RUN)
+from transforms.dedup.select import (RECRAWL_BAND, THIS_RUN, Assignment, Member, Node,
+                                     assign_component, doc_node, is_recrawl, node_id,
+                                     recrawl_bucket, singleton)
 from transforms.dedup.shingles import fingerprint, pack, unpack
 from transforms.dedup.signatures import band_keys, minhash_template
 from transforms.dedup.verify import judge_pair
@@ -169,7 +170,7 @@ def _bucket_entries(node: Node, bands) -> list:
     grouped by band (one group per band, its buckets formed inside it).
 
     The node is pickled once here and unpickled only in a bucket of several members: most
-    buckets hold one document, and a band's entries are spilled and read back whole."""
+    buckets hold one document. A band's entries are spilled by column (`BandChunk`)."""
     packed = _pack_node(node)
     return [(band, (value, packed)) for band, value in enumerate(bands)]
 
@@ -189,12 +190,39 @@ def _rep_shingles(feature: Feature):
     return node_partition(feature.node), (feature.node, feature.shingles, feature.weight)
 
 
-def buckets_of_band(entries) -> dict:
-    """Band key -> its members, from one band's (key, member) entries."""
-    buckets: dict = {}
-    for key, node in entries:
-        buckets.setdefault(key, []).append(node)
-    return buckets
+@dataclass(frozen=True)
+class BandChunk:
+    """A spilled chunk of one band's (key, packed node) entries, stored by column: the keys
+    as one array (uint64 band keys; the re-crawl band's ids as objects), the packed nodes as
+    one list. A band's buckets are then found by sorting its keys, not by a dict entry and a
+    list per key: most keys occur once (measured on 740,000 entries of 20,000 documents:
+    reading and bucketing 2.0 s one entry at a time, 0.26 s by column)."""
+    keys: np.ndarray
+    members: list
+
+    @classmethod
+    def of(cls, band: int, entries: list) -> list["BandChunk"]:
+        """`GroupByKeyThroughDisk`'s `pack_chunk`: one chunk of a band's entries."""
+        keys = [key for key, _ in entries]
+        return [cls(np.array(keys, dtype=object if band == RECRAWL_BAND else np.uint64),
+                    [packed for _, packed in entries])]
+
+
+def multi_member_buckets(chunks: Iterable[BandChunk]) -> Iterator[list]:
+    """The packed members of each bucket of one band that holds two entries or more, in key
+    order, each bucket's members in the order they were spilled."""
+    chunks = list(chunks)
+    if not chunks:
+        return
+    keys = np.concatenate([chunk.keys for chunk in chunks])
+    members = [packed for chunk in chunks for packed in chunk.members]
+    order = np.argsort(keys, kind="stable")
+    ordered = keys[order]
+    starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
+    sizes = np.diff(np.append(starts, ordered.size))
+    shared = sizes > 1
+    for start, size in zip(starts[shared].tolist(), sizes[shared].tolist()):
+        yield [members[index] for index in order[start:start + size].tolist()]
 
 
 class _StarEdges:
@@ -230,11 +258,10 @@ class _StarEdges:
         self._emitted = set()
         self._nodes = {}
 
-    def __call__(self, band_and_entries):
-        band, entries = band_and_entries
-        buckets = buckets_of_band(entries)
-        for key in sorted(buckets):
-            yield from self._bucket(band, buckets[key])
+    def __call__(self, band_and_chunks):
+        band, chunks = band_and_chunks
+        for packed_members in multi_member_buckets(chunks):
+            yield from self._bucket(band, packed_members)
 
     def _node(self, packed: bytes) -> Node:
         node = self._nodes.get(packed)
@@ -245,9 +272,6 @@ class _StarEdges:
         return node
 
     def _bucket(self, band: int, packed_members: list):
-        # Most buckets hold one document: no edge, nothing to check or unpickle.
-        if len(packed_members) < 2:
-            return
         packed_of = {self._node(packed): packed for packed in packed_members}
         if all(node[0] != THIS_RUN for node in packed_of):
             return
@@ -676,7 +700,8 @@ class _Assignments(beam.PTransform):
         bucket_entries = functools.partial(
             _bucket_entries_of, recrawl=self._earlier_index_files is not None)
         edge_files = (tuple(band_sources)
-                      | "Bands" >> GroupByKeyThroughDisk(spill("bands"), pairs_of=bucket_entries)
+                      | "Bands" >> GroupByKeyThroughDisk(spill("bands"), pairs_of=bucket_entries,
+                                                         pack_chunk=BandChunk.of)
                       | "EdgesByPartition" >> GroupByKeyThroughDisk(
                           spill("edges"), pairs_of=_StarEdges(cfg.max_bucket_size)))
         half_files = ({"shingles": shingle_files, "edges": edge_files}
