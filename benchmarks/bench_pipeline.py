@@ -529,8 +529,9 @@ def table(results: dict) -> str:
         pairs = results.get("default_vs_datatrove", {
             "median_ratio": default["docs_per_s"] / results["datatrove"]["docs_per_s"]})
         lines.append(f"khabar end to end (default) / datatrove dedup alone: "
-                     f"{pairs['median_ratio']:.2f} (docs/s, median of side-by-side pairs "
-                     f"{pairs.get('pair_ratios', [])}; target >= 0.50), "
+                     f"{pairs['median_ratio']:.3f} (docs/s, median of side-by-side pairs "
+                     f"{pairs.get('pair_ratios', [])}; target >= 0.50: "
+                     f"{'met' if pairs['median_ratio'] >= 0.5 else 'not met'}), "
                      f"{default['docs_per_cpu_s'] / results['datatrove']['docs_per_cpu_s']:.2f} "
                      f"(docs/CPU-s), "
                      f"peak RSS {results['e2e']['default']['tree_peak_rss_mib']:.0f} vs "
