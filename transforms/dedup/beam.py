@@ -208,6 +208,13 @@ class BandChunk:
                     [packed for _, packed in entries])]
 
 
+# Band entries a bundle buffers before it writes them: a write flushes every band's file, so
+# 1,024 (the default) made chunks of ~28 entries, one array each. 65,536 make each band's chunk
+# ~1,800 entries (~7 MB buffered): writing, reading and bucketing 740,000 entries 1.86 s as
+# tuples, 1.79 s in chunks of 1,024 entries in all, 1.10 s in chunks of 65,536.
+BAND_ENTRIES_BUFFERED = 1 << 16
+
+
 def multi_member_buckets(chunks: Iterable[BandChunk]) -> Iterator[list]:
     """The packed members of each bucket of one band that holds two entries or more, in key
     order, each bucket's members in the order they were spilled."""
@@ -701,7 +708,8 @@ class _Assignments(beam.PTransform):
             _bucket_entries_of, recrawl=self._earlier_index_files is not None)
         edge_files = (tuple(band_sources)
                       | "Bands" >> GroupByKeyThroughDisk(spill("bands"), pairs_of=bucket_entries,
-                                                         pack_chunk=BandChunk.of)
+                                                         pack_chunk=BandChunk.of,
+                                                         buffered_values=BAND_ENTRIES_BUFFERED)
                       | "EdgesByPartition" >> GroupByKeyThroughDisk(
                           spill("edges"), pairs_of=_StarEdges(cfg.max_bucket_size)))
         half_files = ({"shingles": shingle_files, "edges": edge_files}
