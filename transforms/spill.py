@@ -149,9 +149,9 @@ class _SpillGroups(beam.DoFn):
 
     With `pairs_of`, each element gives its (key, value) pairs through that function here,
     instead of through a `FlatMap` before: one Beam element per document, not one per pair
-    (LSH band entries are dozens per document). A `pairs_of` with a `start_bundle()` method has it called as
-    each bundle starts: what it remembers must not outlive the bundle whose output it shaped
-    (a retried bundle starts again). With `pack_chunk`, a file stores
+    (LSH band entries are dozens per document). A `pairs_of` with a `start_bundle()` method
+    has it called as each bundle starts: what it remembers must not outlive the bundle whose
+    output it shaped (a retried bundle starts again). With `pack_chunk`, a file stores
     `pack_chunk(key, values)` for each chunk of its values, and its readers get that back."""
 
     def __init__(self, folder: str, label: str, pairs_of: Callable = _one_pair,
