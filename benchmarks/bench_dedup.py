@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/bench_dedup.py            # everything but the memory runs
     .venv/bin/python benchmarks/bench_dedup.py --memory   # + Beam runs on 30k and 60k docs
     .venv/bin/python benchmarks/bench_dedup.py --memory-only   # only those (about 12 min)
+    .venv/bin/python benchmarks/bench_dedup.py --bucketing-only   # only the LSH bucket layouts
 
 Prints tables and writes `benchmarks/results/dedup.json`. Quality uses `dedup_eval.build()`
 (see its docstring for the labels); the threshold sweep uses `transforms.dedup.local`, the
@@ -41,6 +42,7 @@ from transforms.dedup.signatures import minhash_template, s_curve, signature  # 
 from transforms.model import Doc, Reject  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results" / "dedup.json"
+CORPUS_FILES = (CORPORA / "ar.jsonl", CORPORA / "fa.jsonl")
 THRESHOLDS = (0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6, 0.7, 0.8)
 
 
@@ -187,6 +189,83 @@ def throughput(texts, cfg, repeats=2):
     return out
 
 
+def _articles(path: Path, copy: int):
+    """(line number, id, text) of one corpus file: the articles themselves (copy 0) or
+    perturbed copies of them (10% of words edited, seeded by `copy`)."""
+    import random
+    from dedup_eval import edit_words
+    rng = random.Random(copy)
+    with open(path, encoding="utf-8") as handle:
+        for number, line in enumerate(handle):
+            record = json.loads(line)
+            text = record["text"]
+            if copy:
+                text = edit_words(text, 0.1, False, text.split() or ["x"], rng)
+            yield number, f"{record['id']}#{copy}", text
+
+
+def bucketing(cfg: DedupConfig, copies: int = 3, repeats: int = 3):
+    """CPU of the `Bands` grouping's spill and bucketing, per layout, on the real band keys of
+    the corpus and its copies: the (key, node) tuples of 1,024-entry writes bucketed in a dict
+    of lists (the layout before `BandChunk`, kept here as the baseline) against `BandChunk`s
+    bucketed by `multi_member_buckets`. Both must give the same buckets."""
+    from transforms.dedup.beam import (BAND_ENTRIES_BUFFERED, BandChunk, _bucket_entries,
+                                       multi_member_buckets)
+    from transforms.dedup.select import rank_node
+    from transforms.dedup.signatures import band_keys
+    from transforms.spill import BUFFERED_RECORDS, _SpillGroups, read_spilled
+
+    template, layout = minhash_template(cfg.num_perm, cfg.seed), cfg.band_layout
+    signed = []
+    for copy, path in itertools.product(range(copies + 1), CORPUS_FILES):
+        for _, doc_id, text in _articles(path, copy):
+            hashes = fingerprint(text, cfg.shingle_size)[1]
+            if hashes.size:
+                signed.append((rank_node(doc_id, None, len(text)),
+                               band_keys(hashes, template, layout)))
+
+    def tuple_buckets(values):
+        buckets: dict = {}
+        for key, packed in values:
+            buckets.setdefault(key, []).append(packed)
+        return [buckets[key] for key in sorted(buckets) if len(buckets[key]) > 1]
+
+    def spill_and_bucket(pack_chunk, buffered, buckets_of):
+        folder = tempfile.mkdtemp(prefix="khabar-bench-bands-")
+        spill = _SpillGroups(folder, "bands", pairs_of=lambda entry: _bucket_entries(*entry),
+                             pack_chunk=pack_chunk, buffered_values=buffered)
+        start = time.process_time()
+        spill.start_bundle()
+        prefixes = defaultdict(set)
+        for entry in signed:
+            for band, prefix in spill.process(entry):
+                prefixes[band].add(prefix)
+        spill.finish_bundle()
+        found = [buckets_of(value for prefix in sorted(prefixes[band])
+                            for value in read_spilled(prefix)) for band in sorted(prefixes)]
+        return time.process_time() - start, found
+
+    layouts = {"tuples, 1,024 buffered": (None, BUFFERED_RECORDS, tuple_buckets),
+               f"BandChunk, {BAND_ENTRIES_BUFFERED:,} buffered": (
+                   BandChunk.of, BAND_ENTRIES_BUFFERED,
+                   lambda chunks: list(multi_member_buckets(chunks)))}
+    seconds, buckets = {}, {}
+    for _ in range(repeats):  # alternating, fastest round of each: the machine is shared
+        for name, layout_args in layouts.items():
+            cpu, buckets[name] = spill_and_bucket(*layout_args)
+            seconds[name] = min(seconds.get(name, cpu), cpu)
+    same = len({repr(found) for found in buckets.values()}) == 1
+    baseline = next(iter(seconds.values()))
+    out = {"docs": len(signed), "entries": len(signed) * layout[0], "same_buckets": same,
+           "cpu_seconds": {name: round(value, 2) for name, value in seconds.items()},
+           "x_baseline": {name: round(value / baseline, 2) for name, value in seconds.items()}}
+    print(f"\nLSH bucketing, spill + buckets of {out['entries']:,} band entries "
+          f"({out['docs']:,} docs; CPU s, fastest of {repeats}; same buckets: {same}):")
+    for name, value in seconds.items():
+        print(f"  {name:32s} {value:6.2f} s  x{value / baseline:.2f}")
+    return out
+
+
 def memory_child(count: int, workers: int):
     """Run Deduplicate over `count` docs (corpus articles and perturbed copies) on Beam,
     reading them from files inside the pipeline; print peak RSS of the runner process and, with
@@ -195,29 +274,17 @@ def memory_child(count: int, workers: int):
     (on Dataflow, Flink or Spark that is the shuffle service or disk, not a worker's memory)."""
     import apache_beam as beam
     from transforms.dedup.beam import Deduplicate
-    from dedup_eval import edit_words
-
-    paths = [str(CORPORA / "ar.jsonl"), str(CORPORA / "fa.jsonl")]
 
     def read(path_and_copy):
-        import random
         path, copy = path_and_copy
-        rng = random.Random(copy)
-        with open(path, encoding="utf-8") as handle:
-            for number, line in enumerate(handle):
-                record = json.loads(line)
-                text = record["text"]
-                if copy:
-                    words = text.split()
-                    text = edit_words(text, 0.1, False, words or ["x"], rng)
-                yield Doc(id=f"{record['id']}#{copy}", source=path, text=text,
-                          source_order=(path, number))
+        for number, doc_id, text in _articles(Path(path), copy):
+            yield Doc(id=doc_id, source=path, text=text, source_order=(path, number))
 
     copies = count // 6000
     start = time.perf_counter()
     base_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     with beam.Pipeline(options=beam_options(workers)) as pipeline:
-        (pipeline | beam.Create([(p, c) for c in range(copies) for p in paths])
+        (pipeline | beam.Create([(str(p), c) for c in range(copies) for p in CORPUS_FILES])
          | beam.FlatMap(read) | Deduplicate(DedupConfig())
          | beam.Map(lambda d: int(d.duplicate_of is not None))
          | beam.CombineGlobally(sum) | beam.Map(lambda n: print("DUPLICATES", n)))
@@ -255,6 +322,8 @@ def main():
     parser.add_argument("--memory", action="store_true")
     parser.add_argument("--memory-only", action="store_true",
                         help="only the memory runs; updates that section of the JSON")
+    parser.add_argument("--bucketing-only", action="store_true",
+                        help="only the LSH bucket layouts; updates that section of the JSON")
     parser.add_argument("--memory-child", type=int)
     parser.add_argument("--workers", type=int, default=0)
     args = parser.parse_args()
@@ -268,6 +337,11 @@ def main():
         return
     if not CORPORA.is_dir():
         sys.exit(f"{CORPORA} not found: the benchmark needs ../shared/corpora")
+    if args.bucketing_only:
+        report = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+        report["bucketing"] = bucketing(DedupConfig())
+        RESULTS.write_text(json.dumps(report, indent=1, ensure_ascii=False))
+        return
 
     cfg = DedupConfig()
     bands, rows = cfg.band_layout
@@ -330,6 +404,7 @@ def main():
 
     texts = [d.text for d in evalset.docs[:1000]]
     report["throughput"] = throughput(texts, cfg)
+    report["bucketing"] = bucketing(cfg)
     print(f"\nsignatures: {report['throughput']}")
 
     if args.memory:

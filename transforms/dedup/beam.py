@@ -208,9 +208,9 @@ class BandChunk:
 
 
 # Band entries a bundle buffers before it writes them: a write flushes every band's file, so
-# 1,024 (the default) made chunks of ~28 entries, one array each. 65,536 make each band's chunk
-# ~1,800 entries (~7 MB buffered): writing, reading and bucketing 740,000 entries 1.86 s as
-# tuples, 1.79 s in chunks of 1,024 entries in all, 1.10 s in chunks of 65,536.
+# 1,024 (the default) made chunks of ~28 entries, one array each, and the columns saved nothing.
+# 65,536 make each band's chunk ~1,800 entries (~7 MB buffered): `bench_dedup.py
+# --bucketing-only` compares this with the tuples of 1,024-entry writes.
 BAND_ENTRIES_BUFFERED = 1 << 16
 
 
