@@ -205,6 +205,15 @@ def test_site_key_uses_site_or_folder():
 def test_patterns_file_is_packaged_and_valid():
     data = load_patterns()
     assert {"byline", "source_credit", "share_prompt", "related_heading"} <= set(data["kinds"])
+    # YAML once read the share-bar word `on` as True and `الموافق:` as a mapping
+    assert "on" in STATE.share_bar_words and "الموافق:" in STATE.date_words
+
+
+def test_word_lists_hold_only_words(tmp_path):
+    path = tmp_path / "patterns.yaml"
+    path.write_text("kinds: {}\nshare_bar_words: [share, on, via]\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"'share_bar_words' holds \[True\], not words"):
+        load_patterns(str(path))
 
 
 @settings(max_examples=60, deadline=None)

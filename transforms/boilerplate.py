@@ -598,7 +598,11 @@ def _fold_pattern(pattern: str) -> str:
 
 
 def _fold_word(word: str) -> str:
-    return _fold_letters(str(word)).casefold()
+    return _fold_letters(word).casefold()
+
+
+# The pattern file's word lists, in `BoilerplateState`'s order.
+WORD_LISTS = ("site_name_words", "share_bar_words", "date_words")
 
 
 @functools.lru_cache(maxsize=8)
@@ -611,6 +615,11 @@ def load_patterns(path: str | None = None) -> dict:
     for name, spec in data["kinds"].items():
         if spec.get("where", "anywhere") not in WHERE_VALUES:
             raise ValueError(f"{source}: kind {name!r}: 'where' must be one of {WHERE_VALUES}")
+    for key in WORD_LISTS:
+        # YAML reads a bare on/yes/no as a boolean and `word:` as a mapping: quote such words.
+        odd = [word for word in data.get(key, ()) if not isinstance(word, str)]
+        if odd:
+            raise ValueError(f"{source}: {key!r} holds {odd!r}, not words: quote them")
     return data
 
 
@@ -630,10 +639,10 @@ def load_boilerplate(cfg: BoilerplateConfig = BoilerplateConfig()) -> Boilerplat
     """Compile the patterns once per worker (the `setup` of the StripBoilerplate step)."""
     data = load_patterns(cfg.patterns_path)
     kinds = tuple(_compile_kind(name, spec) for name, spec in data["kinds"].items())
-    words = lambda key: frozenset(_fold_word(w) for w in data.get(key, ()))  # noqa: E731
-    return BoilerplateState(cfg=cfg, kinds=kinds, site_name_words=words("site_name_words"),
-                            share_bar_words=words("share_bar_words"),
-                            date_words=words("date_words"),
+    site_name_words, share_bar_words, date_words = (
+        frozenset(_fold_word(w) for w in data.get(key, ())) for key in WORD_LISTS)
+    return BoilerplateState(cfg=cfg, kinds=kinds, site_name_words=site_name_words,
+                            share_bar_words=share_bar_words, date_words=date_words,
                             vocab=load_vocabulary(cfg.vocabulary_dir))
 
 
