@@ -576,41 +576,32 @@ class _Bounded(dict):
         return value
 
 
-def line_key(line: str) -> bytes:
-    """What `LineMemo` knows a line by: 16 bytes (xxh3-128) instead of the line itself, a
-    third of a memory's size, with a chance of two lines colliding of ~2^-100 per run."""
-    return xxhash.xxh3_128_digest(line.encode("utf-8", "surrogatepass"))
-
-
 class LineMemo:
     """Per-worker memory of what classifying a line found that depends on the line alone: its
     `LineFacts`, the verdict of the rules for any place (patterns, share bars, body shapes) and
     the prefix a first paragraph may have lost its line break after. A site's header and footer
-    lines, and every line a copy shares with its original, recur across a crawl's documents;
-    such a line is classified once. Each memory holds at most `LIMIT` lines (each worker's
-    memory: ~40 MB when full); on the benchmark corpus, split as two workers split it, 35% of
-    the lines are found in it, twice as many as with half the limit."""
+    lines, and every line a copy shares with its original, recur across a crawl's documents
+    (48% of the benchmark corpus's lines per worker, 5% of the shared articles' alone); such a
+    line is classified once. Each memory holds at most `LIMIT` lines."""
 
     LIMIT = 1 << 15
 
     def __init__(self):
         self.facts = _Bounded(self.LIMIT)
-        self.anywhere = _Bounded(self.LIMIT)  # key -> (reason or None, from a credit pattern)
-        self.prefixes = _Bounded(self.LIMIT)  # key -> `split_inline_prefix` (None: no prefix)
+        self.anywhere = _Bounded(self.LIMIT)  # line -> (reason or None, from a credit pattern)
+        self.prefixes = _Bounded(self.LIMIT)  # line -> `split_inline_prefix` (None: no prefix)
 
-    def facts_of(self, lines: list[str]) -> tuple[list[bytes], list[LineFacts]]:
-        """The lines' keys (`line_key`) and facts."""
-        keys = list(map(line_key, lines))
-        found = list(map(self.facts.get, keys))
+    def facts_of(self, lines: list[str]) -> list[LineFacts]:
+        found = [self.facts.get(line) for line in lines]
         if None in found:
             at = [i for i, facts in enumerate(found) if facts is None]
             letters, forms = fold_lines([lines[i] for i in at])  # folded together
             for i, folded, form in zip(at, letters, forms):
                 form_words = _form_word_count(form)
-                found[i] = self.facts.remember(keys[i], LineFacts(
+                found[i] = self.facts.remember(lines[i], LineFacts(
                     folded, form, form_words, word_count(lines[i]),
                     may_be_boilerplate(lines[i], form_words)))
-        return keys, found
+        return found
 
 
 @dataclass(frozen=True)
@@ -1090,7 +1081,7 @@ def classify_lines(lines: list[str], lang: str, state: BoilerplateState,
     """
     cfg = state.cfg
     lines = [line for line in map(str.strip, lines) if line]
-    keys, facts = state.lines.facts_of(lines)
+    facts = state.lines.facts_of(lines)
     # letters: for both match forms and line keys; word counts: every pattern kind and shape
     # test asks for them; shapeable: lines some shape rule may take.
     letters = [fact.letters for fact in facts]
@@ -1148,9 +1139,9 @@ def classify_lines(lines: list[str], lang: str, state: BoilerplateState,
 
     def take_anywhere(i: int) -> bool:
         nonlocal credited
-        verdict = state.lines.anywhere.get(keys[i])
+        verdict = state.lines.anywhere.get(lines[i])
         if verdict is None:
-            verdict = state.lines.anywhere.remember(keys[i], anywhere_verdict(i))
+            verdict = state.lines.anywhere.remember(lines[i], anywhere_verdict(i))
         reason, credits = verdict
         if reason is None:
             return False
@@ -1221,9 +1212,9 @@ def classify_lines(lines: list[str], lang: str, state: BoilerplateState,
     prefix_removed: list[RemovedLine] = []
     split = None
     if first_body is not None:
-        split = state.lines.prefixes.get(keys[first_body], _UNSEEN)
+        split = state.lines.prefixes.get(lines[first_body], _UNSEEN)
         if split is _UNSEEN:
-            split = state.lines.prefixes.remember(keys[first_body], split_inline_prefix(
+            split = state.lines.prefixes.remember(lines[first_body], split_inline_prefix(
                 lines[first_body], letters[first_body], state))
     if split:
         prefix, lines[first_body], reason = split
