@@ -1,7 +1,6 @@
 """Boilerplate stripping: seeds as labelled, generic kinds, the headline block, corpus signals."""
 from __future__ import annotations
 
-import dataclasses
 import json
 import re
 from pathlib import Path
@@ -14,8 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from transforms.beam_steps import ApplyStep, is_doc
-from transforms.boilerplate import (BoilerplateConfig, LineMemo, classify_lines,
-                                    ends_like_sentence, line_hash, literal_screen, load_boilerplate, load_patterns,
+from transforms.boilerplate import (BoilerplateConfig, classify_lines, ends_like_sentence,
+                                    line_hash, literal_screen, load_boilerplate, load_patterns,
                                     site_key, strip_step, word_count)
 from transforms import boilerplate
 from transforms.boilerplate_beam import CorpusBoilerplateSignals
@@ -208,41 +207,6 @@ def test_patterns_file_is_packaged_and_valid():
     assert {"byline", "source_credit", "share_prompt", "related_heading"} <= set(data["kinds"])
     # YAML once read the share-bar word `on` as True and `الموافق:` as a mapping
     assert "on" in STATE.share_bar_words and "الموافق:" in STATE.date_words
-
-
-def _fresh(state):
-    """The state with nothing remembered about any line."""
-    return dataclasses.replace(state, lines=LineMemo())
-
-
-# Lines that recur across documents in different places: a credit line, a share bar, a
-# dateline glued to a paragraph, a site name, a body paragraph.
-_RECURRING = [
-    "المصدر : وكالة الأنباء السعودية", "شارك فيسبوك تويتر واتساب",
-    "الرياض - واس - " + AR_BODY, "عكاظ", AR_BODY, "عنوان الخبر عن خطة الوزارة الجديدة",
-    "منبع: خبرگزاری مهر", FA_BODY, "اشتراک گذاری", "میرنیوز"]
-
-
-@settings(max_examples=40, deadline=None)
-@given(st.lists(st.lists(st.sampled_from(_RECURRING), min_size=1, max_size=6),
-                min_size=1, max_size=6))
-def test_line_memo_decides_as_a_fresh_state(documents):
-    """Lines remembered from earlier documents, wherever they stood there, change no verdict."""
-    shared = _fresh(STATE)
-    alone = {(tuple(lines), lang): classify_lines(lines, lang, _fresh(STATE))
-             for lines in documents for lang in ("ar", "fa")}
-    for lines in documents + documents[::-1]:
-        for lang in ("ar", "fa"):
-            assert classify_lines(lines, lang, shared) == alone[tuple(lines), lang]
-
-
-def test_line_memo_is_bounded(monkeypatch):
-    monkeypatch.setattr(LineMemo, "LIMIT", 3)
-    state = _fresh(STATE)
-    for name in sorted(p.name for p in SEEDS.glob("*.txt")):
-        lines = seed_lines(name, "ar")
-        assert classify_lines(lines, "ar", state) == classify_lines(lines, "ar", _fresh(STATE))
-        assert max(len(state.lines.facts), len(state.lines.anywhere)) <= 3
 
 
 def test_word_lists_hold_only_words(tmp_path):

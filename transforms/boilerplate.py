@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from re import _parser as re_parser
 from types import MappingProxyType
-from typing import Mapping, NamedTuple, Optional
+from typing import Mapping, Optional
 
 import regex
 import xxhash
@@ -550,60 +550,6 @@ def first_chars(pattern: str) -> Optional[frozenset[str]]:
     return None if empty else frozenset(starts)
 
 
-class LineFacts(NamedTuple):
-    """What classifying a line starts from, a function of the line alone."""
-    letters: str  # `fold_letters`
-    form: str  # `match_form`
-    form_words: int
-    words: int
-    shapeable: bool  # `may_be_boilerplate`
-
-
-_UNSEEN = object()
-
-
-class _Bounded(dict):
-    """A memo that forgets everything at once past `limit` entries."""
-
-    def __init__(self, limit: int):
-        super().__init__()
-        self.limit = limit
-
-    def remember(self, key, value):
-        if len(self) >= self.limit:
-            self.clear()
-        self[key] = value
-        return value
-
-
-class LineMemo:
-    """Per-worker memory of what classifying a line found that depends on the line alone: its
-    `LineFacts`, the verdict of the rules for any place (patterns, share bars, body shapes) and
-    the prefix a first paragraph may have lost its line break after. A site's header and footer
-    lines, and every line a copy shares with its original, recur across a crawl's documents
-    (48% of the benchmark corpus's lines per worker, 5% of the shared articles' alone); such a
-    line is classified once. Each memory holds at most `LIMIT` lines."""
-
-    LIMIT = 1 << 15
-
-    def __init__(self):
-        self.facts = _Bounded(self.LIMIT)
-        self.anywhere = _Bounded(self.LIMIT)  # line -> (reason or None, from a credit pattern)
-        self.prefixes = _Bounded(self.LIMIT)  # line -> `split_inline_prefix` (None: no prefix)
-
-    def facts_of(self, lines: list[str]) -> list[LineFacts]:
-        found = [self.facts.get(line) for line in lines]
-        if None in found:
-            at = [i for i, facts in enumerate(found) if facts is None]
-            letters, forms = fold_lines([lines[i] for i in at])  # folded together
-            for i, folded, form in zip(at, letters, forms):
-                form_words = _form_word_count(form)
-                found[i] = self.facts.remember(lines[i], LineFacts(
-                    folded, form, form_words, word_count(lines[i]),
-                    may_be_boilerplate(lines[i], form_words)))
-        return found
-
-
 @dataclass(frozen=True)
 class BoilerplateState:
     """Everything the step needs, built once per worker by `load_boilerplate`.
@@ -619,7 +565,6 @@ class BoilerplateState:
     vocab: Vocabulary
     kinds_by_words: Mapping[str, tuple[KindSet, ...]] = field(
         init=False, repr=False, compare=False)
-    lines: LineMemo = field(default_factory=LineMemo, repr=False, compare=False)
 
     def __post_init__(self):
         head = self.kinds_for("head")
@@ -1081,19 +1026,16 @@ def classify_lines(lines: list[str], lang: str, state: BoilerplateState,
     """
     cfg = state.cfg
     lines = [line for line in map(str.strip, lines) if line]
-    facts = state.lines.facts_of(lines)
-    # letters: for both match forms and line keys; word counts: every pattern kind and shape
-    # test asks for them; shapeable: lines some shape rule may take.
-    letters = [fact.letters for fact in facts]
-    forms = [fact.form for fact in facts]
-    form_words = [fact.form_words for fact in facts]
-    words = [fact.words for fact in facts]
-    shapeable = [fact.shapeable for fact in facts]
+    letters, forms = fold_lines(lines)  # letters: for both match forms and line keys
+    # Word counts once per line: every pattern kind and shape test asks for them.
+    form_words = [_form_word_count(form) for form in forms]
+    words = [word_count(line) for line in lines]
     reasons: dict[int, str] = {}
     credited = site_name = None
     title_index: Optional[int] = None
     title_key = fold_key(title) if has_title and title else None
-    # The tokens and vocabulary marks of the lines a shape rule reads are found once.
+    # Lines some shape rule may take; their tokens and vocabulary marks are found once.
+    shapeable = [may_be_boilerplate(line, count) for line, count in zip(lines, form_words)]
     token_marks: dict[int, tuple[list[str], list[int]]] = {}
     shape_reasons: dict[tuple[int, str], Optional[str]] = {}
 
@@ -1128,27 +1070,22 @@ def classify_lines(lines: list[str], lang: str, state: BoilerplateState,
             shape_reasons[i, zone] = shape_reason(view(i, zone))
         return shape_reasons[i, zone]
 
-    def anywhere_verdict(i: int) -> tuple[Optional[str], bool]:
-        """(reason, whether a source-credit pattern gave it) of the rules for any place."""
-        kind = state.kinds_within("anywhere", form_words[i]).first_match(forms[i])
-        if kind is not None:
-            return kind.reason, kind.reason == "source_credit"
-        if is_share_bar(i):
-            return "share_prompt", False
-        return shape(i, "body"), False
-
     def take_anywhere(i: int) -> bool:
         nonlocal credited
-        verdict = state.lines.anywhere.get(lines[i])
-        if verdict is None:
-            verdict = state.lines.anywhere.remember(lines[i], anywhere_verdict(i))
-        reason, credits = verdict
-        if reason is None:
-            return False
-        reasons[i] = reason
-        if credits and credited is None:
-            credited = _after_separator(lines[i]) or None
-        return True
+        kind = state.kinds_within("anywhere", form_words[i]).first_match(forms[i])
+        if kind is not None:
+            reasons[i] = kind.reason
+            if kind.reason == "source_credit" and credited is None:
+                credited = _after_separator(lines[i]) or None
+            return True
+        if is_share_bar(i):
+            reasons[i] = "share_prompt"
+            return True
+        reason = shape(i, "body")
+        if reason is not None:
+            reasons[i] = reason
+            return True
+        return False
 
     def head_reason(i: int, before_title: bool = False) -> Optional[str]:
         kind = state.kinds_within("top" if before_title else "head", form_words[i]).first_match(
@@ -1210,12 +1147,8 @@ def classify_lines(lines: list[str], lang: str, state: BoilerplateState,
     # The first paragraph may start with a share bar or byline that lost its line break.
     first_body = next((i for i in range(len(lines)) if i not in reasons and i != title_index), None)
     prefix_removed: list[RemovedLine] = []
-    split = None
-    if first_body is not None:
-        split = state.lines.prefixes.get(lines[first_body], _UNSEEN)
-        if split is _UNSEEN:
-            split = state.lines.prefixes.remember(lines[first_body], split_inline_prefix(
-                lines[first_body], letters[first_body], state))
+    split = (split_inline_prefix(lines[first_body], letters[first_body], state)
+             if first_body is not None else None)
     if split:
         prefix, lines[first_body], reason = split
         words[first_body] = word_count(lines[first_body])
