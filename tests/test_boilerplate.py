@@ -209,10 +209,16 @@ def test_patterns_file_is_packaged_and_valid():
     assert "on" in STATE.share_bar_words and "الموافق:" in STATE.date_words
 
 
-def test_word_lists_hold_only_words(tmp_path):
+@pytest.mark.parametrize("yaml_text, error", [
+    ("kinds: {}\nshare_bar_words: [share, on, via]\n", r"'share_bar_words' holds \[True\]"),
+    ("kinds: {}\ndate_words: [الموافق:, 2015]\n", r"'date_words' holds \[\{'الموافق': None\}, 2015\]"),
+    ("kinds: {}\nsite_name_words: news\n", r"'site_name_words' holds \['news'\]"),
+    ("kinds: {share: {patterns: ['share this', yes]}}\n", r"kind 'share' patterns holds \[True\]"),
+])
+def test_word_lists_and_patterns_hold_only_strings(tmp_path, yaml_text, error):
     path = tmp_path / "patterns.yaml"
-    path.write_text("kinds: {}\nshare_bar_words: [share, on, via]\n", encoding="utf-8")
-    with pytest.raises(ValueError, match=r"'share_bar_words' holds \[True\], not words"):
+    path.write_text(yaml_text, encoding="utf-8")
+    with pytest.raises(ValueError, match=error + ", not strings: quote them"):
         load_patterns(str(path))
 
 

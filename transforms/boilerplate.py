@@ -615,12 +615,17 @@ def load_patterns(path: str | None = None) -> dict:
     for name, spec in data["kinds"].items():
         if spec.get("where", "anywhere") not in WHERE_VALUES:
             raise ValueError(f"{source}: kind {name!r}: 'where' must be one of {WHERE_VALUES}")
+        _check_strings(source, f"kind {name!r} patterns", spec.get("patterns", []))
     for key in WORD_LISTS:
-        # YAML reads a bare on/yes/no as a boolean and `word:` as a mapping: quote such words.
-        odd = [word for word in data.get(key, ()) if not isinstance(word, str)]
-        if odd:
-            raise ValueError(f"{source}: {key!r} holds {odd!r}, not words: quote them")
+        _check_strings(source, repr(key), data.get(key, []))
     return data
+
+
+def _check_strings(source: Path, what: str, values) -> None:
+    """YAML reads a bare on/yes/no as a boolean and `word:` as a mapping: quote such entries."""
+    odd = [v for v in values if not isinstance(v, str)] if isinstance(values, list) else [values]
+    if odd:
+        raise ValueError(f"{source}: {what} holds {odd!r}, not strings: quote them")
 
 
 _PATTERN_FLAGS = regex.IGNORECASE | regex.V1
