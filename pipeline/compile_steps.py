@@ -7,13 +7,15 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sys
+from pathlib import Path
 
 from transforms.compiled import MANIFEST, MODULES, ROOT, source_hash, source_path
 
 
 def build(jobs: int = os.cpu_count() or 1) -> list[str]:
-    """Compiles `MODULES` in place and records their hashes; returns the modules built."""
+    """Compiles `MODULES` beside their sources and records their hashes; returns them."""
     from Cython.Build import cythonize
     from setuptools import Distribution
     from setuptools.command.build_ext import build_ext
@@ -26,9 +28,17 @@ def build(jobs: int = os.cpu_count() or 1) -> list[str]:
         compiler_directives={"binding": True})
     distribution = Distribution({"ext_modules": extensions, "script_name": "setup.py"})
     command = build_ext(distribution)
-    command.inplace, command.parallel = True, jobs
+    # Built outside the tree (gcc skips what is up to date there), then renamed into place:
+    # a running job keeps the file it loaded instead of seeing it rewritten under it.
+    command.build_lib, command.parallel = str(ROOT / "build" / "compiled"), jobs
     command.ensure_finalized()
     command.run()
+    for extension in extensions:
+        built = Path(command.get_ext_fullpath(extension.name))
+        target = ROOT / built.relative_to(command.build_lib)
+        staged = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        shutil.copy2(built, staged)
+        os.replace(staged, target)
     MANIFEST.write_text(json.dumps(hashes, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     return sorted(hashes)
 
@@ -42,7 +52,7 @@ def main() -> int:
         print(f"compiled steps not built ({type(error).__name__}: {error}); "
               "the steps run from their Python source", file=sys.stderr)
         return 0
-    print(f"compiled {len(built)} step modules in place ({MANIFEST.name} holds their "
+    print(f"compiled {len(built)} step modules beside their sources ({MANIFEST.name} holds their "
           "sources' hashes)")
     return 0
 
