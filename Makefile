@@ -24,9 +24,9 @@ $(VENV)/.installed: setup.py
 
 setup: $(VENV)/.installed
 
-# Cython copies of the step modules, in place (transforms/compiled.py: each runs only while it
-# matches its source). Cython and the compiler skip what is up to date; without a compiler the
-# steps run from source.
+# Cython copies of the step modules beside their sources (transforms/compiled.py: each runs only
+# while it matches its source). What is up to date is not rebuilt; without a compiler the steps
+# run from source.
 compiled: transforms/.compiled.json
 transforms/.compiled.json: $(VENV)/.installed $(wildcard transforms/*.py transforms/dedup/*.py)
 	$(PY) -m pipeline.compile_steps

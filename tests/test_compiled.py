@@ -94,3 +94,10 @@ def test_doctests_hold_for_the_module_as_loaded(module):
     match the loaded module (conftest.py skips them there): they run here instead."""
     result = doctest.testmod(importlib.import_module(module))
     assert result.failed == 0
+
+
+@needs_build
+def test_run_report_names_the_modules_loaded_compiled():
+    from pipeline.report import _versions
+    named = _versions()["compiled_steps"].split(", ")
+    assert "transforms.langid" in named and "transforms.boilerplate" in named
