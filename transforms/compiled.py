@@ -54,7 +54,7 @@ def read_manifest(path: Path = MANIFEST) -> dict[str, str]:
 
 def matching_modules(manifest: dict[str, str]) -> frozenset[str]:
     """The listed modules whose source is the one their extension was built from."""
-    return frozenset(module for module in sorted(MODULES)
+    return frozenset(module for module in MODULES
                      if module in manifest and source_path(module).is_file()
                      and manifest[module] == source_hash(source_path(module)))
 
@@ -66,7 +66,7 @@ class SourceGuard(importlib.abc.MetaPathFinder):
         self.trusted = trusted
 
     def find_spec(self, name, path=None, target=None) -> Optional[importlib.machinery.ModuleSpec]:
-        if name not in MODULES or name in self.trusted:
+        if name not in MODULES or name in self.trusted or not source_path(name).is_file():
             return None  # Python's own finders: they prefer the extension module
         return importlib.util.spec_from_file_location(name, source_path(name))
 
