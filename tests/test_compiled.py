@@ -17,6 +17,9 @@ from transforms import compiled
 REPO = Path(__file__).resolve().parents[1]
 SHARED_CORPORA = REPO.parent / "shared" / "corpora"
 BUILT = compiled.matching_modules(compiled.read_manifest())
+# Modules whose docstrings hold examples: a compiled one that yields none lost them.
+DOCTESTED = {"transforms.boilerplate", "transforms.boilerplate_shape", "transforms.folding",
+             "transforms.dedup.shingles"}
 needs_build = pytest.mark.skipif(
     not BUILT, reason="no compiled step modules match their source (make compiled)")
 
@@ -92,7 +95,11 @@ def test_compiled_steps_give_the_outputs_of_their_source():
 def test_doctests_hold_for_the_module_as_loaded(module):
     """pytest collects a compiled module's doctests from its source path, which does not
     match the loaded module (conftest.py skips them there): they run here instead."""
-    result = doctest.testmod(importlib.import_module(module))
+    loaded = importlib.import_module(module)
+    if module not in compiled.compiled_modules():
+        pytest.skip("loaded from source: pytest's doctest collection runs its doctests")
+    result = doctest.testmod(loaded)
+    assert result.attempted or module not in DOCTESTED
     assert result.failed == 0
 
 
