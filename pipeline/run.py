@@ -23,6 +23,7 @@ from pipeline.progress import ProgressDisplay
 from pipeline.runners import (RunnerSetupError, resolve_beam_args, run_pipeline,
                               worker_processes_note)
 from pipeline.report import build_report, print_summary, write_report
+from pipeline.worker import WorkerLost
 from transforms.beam_steps import STEP_FAILED
 from transforms.read import INPUT_FORMATS, expand_input, is_input_path
 
@@ -100,6 +101,9 @@ def run(argv: list[str] | None = None) -> int:
             commit(args.output, plan_commit(args.output, staging, run_id, run_date))
     except OutputBusy as error:
         _say(str(error))
+        return 2
+    except WorkerLost as error:
+        _say(f"{error}; {run_date} was not committed (its previous output stays)")
         return 2
     except Exception as error:
         failure = diagnose(error, args.output)

@@ -166,8 +166,8 @@ def _local_workers(beam_args: list[str]):
     from apache_beam.runners.portability.fn_api_runner import FnApiRunner
     from apache_beam.transforms.environments import SubprocessSDKEnvironment
 
-    from pipeline.worker import serving
-    with serving() as worker_command:
+    from pipeline.worker import failing_when_lost, serving
+    with failing_when_lost() as on_worker_lost, serving(on_worker_lost) as worker_command:
         runner = FnApiRunner(default_environment=SubprocessSDKEnvironment.from_command_string(
             worker_command))
         yield runner, [arg for arg in beam_args if arg != MULTI_PROCESSING]

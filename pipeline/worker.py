@@ -12,6 +12,11 @@ A worker whose client is killed exits too (its socket closes). Without a server,
 server cannot fork, the client runs the harness itself. PySpark starts its Python workers the
 same way (`pyspark.daemon`).
 
+A worker killed by a signal (the kernel's out-of-memory killer sends SIGKILL) is reported by the
+server, its parent, to the driver over a pipe. Beam's FnApiRunner does not notice a lost worker
+that was between bundles: it would wait for the worker's answer forever. So the driver fails the
+run itself (`WorkerLost`, raised in its main thread by `failing_when_lost`).
+
 A worker also gives Python's logging a handler before Beam is imported (Beam logs a warning
 while it is imported; with no handler, Python would install one that prints every log line of
 the worker, per-bundle progress counts among them, on the user's terminal, while the harness
@@ -27,6 +32,7 @@ import logging
 import os
 import select
 import shlex
+import signal
 import socket
 import subprocess
 import sys
@@ -34,11 +40,13 @@ import tempfile
 import threading
 import time
 import traceback
-from typing import Iterator
+from typing import Callable, Iterator
 
 FORK_SERVER_OPTION = "--fork-server"
 SERVER_START_TIMEOUT = 10.0  # seconds
 SERVER_STOP_TIMEOUT = 60.0  # seconds, for workers the runner has already stopped
+REAP_INTERVAL = 0.2  # seconds between the server's checks for workers that died
+INTERRUPT_SIGNAL = signal.SIGUSR1  # how the watcher thread wakes the driver's main thread
 _STARTED = b"started\n"
 
 
@@ -67,18 +75,31 @@ def _exit(status: int) -> None:
     os._exit(status)
 
 
+class WorkerLost(RuntimeError):
+    """A worker process of the run died of a signal; the run cannot finish."""
+
+
 # ---------------------------------------------------------------- the server (driver side)
 
 @contextlib.contextmanager
-def serving() -> Iterator[str]:
-    """A fork server for this run's workers; yields the worker command line for Beam. At the end
-    of the block (the runner has stopped every worker by then), or when the driver dies, the
-    server's standard input closes: it waits for its workers and exits. Waited for, the workers
-    leave no process behind, and their CPU time counts in the driver's (`getrusage` children)."""
+def serving(on_worker_lost: Callable[[str], None]) -> Iterator[str]:
+    """A fork server for this run's workers; yields the worker command line for Beam. A worker
+    that dies of a signal is described to `on_worker_lost` (from a thread). At the end of the
+    block (the runner has stopped every worker by then), or when the driver dies, the server's
+    standard input closes: it waits for its workers and exits. Waited for, the workers leave no
+    process behind, and their CPU time counts in the driver's (`getrusage` children)."""
     with tempfile.TemporaryDirectory(prefix="khabar-workers-") as folder:
         address = os.path.join(folder, "fork-server")
-        server = subprocess.Popen([sys.executable, "-m", "pipeline.worker", "--serve", address],
-                                  stdin=subprocess.PIPE)
+        reports, report_end = os.pipe()
+        try:
+            server = subprocess.Popen([sys.executable, "-m", "pipeline.worker", "--serve",
+                                       address, str(report_end)],
+                                      stdin=subprocess.PIPE, pass_fds=(report_end,))
+        finally:
+            os.close(report_end)
+        watcher = threading.Thread(target=_watch_reports, args=(reports, on_worker_lost),
+                                   daemon=True, name="khabar-worker-watch")
+        watcher.start()
         _wait_for_socket(server, address)
         try:
             yield " ".join(map(shlex.quote, [sys.executable, "-m", "pipeline.worker",
@@ -90,6 +111,54 @@ def serving() -> Iterator[str]:
             except subprocess.TimeoutExpired:
                 server.kill()
                 server.wait()
+            watcher.join(timeout=SERVER_START_TIMEOUT)  # no report comes after the block
+
+
+def _watch_reports(reports: int, on_worker_lost: Callable[[str], None]) -> None:
+    """Passes on each line the server reports, until it exits (and its end of the pipe closes)."""
+    with os.fdopen(reports, "r", encoding="utf-8") as lines:
+        for line in lines:
+            on_worker_lost(line.strip())
+
+
+@contextlib.contextmanager
+def failing_when_lost() -> Iterator[Callable[[str], None]]:
+    """Yields an `on_worker_lost` for `serving` that makes the block raise `WorkerLost` in this
+    (the main) thread, wherever it waits. A signal to the main thread is the one thing that
+    interrupts a wait inside Beam; its handler raises once, and is removed after the block
+    (`serving` ends first, so no report comes after it)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield lambda description: None  # cannot interrupt: Beam's own failure handling only
+        return
+    lost: list[str] = []
+    active = True
+
+    def interrupt(description: str) -> None:
+        lost.append(description)
+        if len(lost) == 1 and active:
+            signal.pthread_kill(threading.main_thread().ident, INTERRUPT_SIGNAL)
+
+    def raise_lost(signum, frame) -> None:
+        signal.signal(INTERRUPT_SIGNAL, signal.SIG_IGN)
+        raise WorkerLost(lost[0])
+
+    previous = signal.signal(INTERRUPT_SIGNAL, raise_lost)
+    try:
+        yield interrupt
+    finally:
+        active = False
+        signal.signal(INTERRUPT_SIGNAL, previous)
+
+
+def _describe(pid: int, status: int) -> str | None:
+    """What a reaped worker's wait status says, when it died of a signal."""
+    if not os.WIFSIGNALED(status):
+        return None
+    number = os.WTERMSIG(status)
+    name = signal.Signals(number).name if number in signal.valid_signals() else str(number)
+    why = " (the out-of-memory killer sends it when memory runs out)" \
+        if number == signal.SIGKILL else ""
+    return f"worker process {pid} was killed by {name}{why}"
 
 
 def _wait_for_socket(server: subprocess.Popen, address: str) -> None:
@@ -100,9 +169,10 @@ def _wait_for_socket(server: subprocess.Popen, address: str) -> None:
         time.sleep(0.01)
 
 
-def _serve(address: str) -> None:
+def _serve(address: str, reports: int) -> None:
     """Listen first (a client that comes early waits), import what a worker needs, then fork one
-    worker per client until the driver closes standard input, and wait for the workers."""
+    worker per client until the driver closes standard input, and wait for the workers. A
+    worker that dies of a signal is described on the `reports` pipe."""
     _quiet_logging()
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(f"{address}.binding")
@@ -111,27 +181,34 @@ def _serve(address: str) -> None:
     import pipeline.graph  # noqa: F401  (the steps, as the workers will unpickle them)
     from apache_beam.runners.worker import sdk_worker_main  # noqa: F401
     while True:
-        readable, _, _ = select.select([listener, sys.stdin], [], [])
+        readable, _, _ = select.select([listener, sys.stdin], [], [], REAP_INTERVAL)
         if sys.stdin in readable:
-            while _reap(block=True):
+            while _reap(reports, block=True):
                 pass
             return
-        connection, _ = listener.accept()
-        if os.fork() == 0:
-            listener.close()
-            _work_for(connection)
-        connection.close()
-        while _reap():
+        if listener in readable:
+            connection, _ = listener.accept()
+            if os.fork() == 0:
+                listener.close()
+                os.close(reports)
+                _work_for(connection)
+            connection.close()
+        while _reap(reports):
             pass
 
 
-def _reap(block: bool = False) -> bool:
-    """Collects one finished worker (waiting for one if `block`); False when none is left to
-    collect (the server is the workers' parent)."""
+def _reap(reports: int, block: bool = False) -> bool:
+    """Collects one finished worker (waiting for one if `block`) and reports it if it died of a
+    signal; False when none is left to collect (the server is the workers' parent)."""
     try:
-        return os.waitpid(-1, 0 if block else os.WNOHANG)[0] != 0
+        pid, status = os.waitpid(-1, 0 if block else os.WNOHANG)
     except ChildProcessError:
         return False
+    description = _describe(pid, status) if pid else None
+    if description:
+        with contextlib.suppress(OSError):  # the driver may be gone
+            os.write(reports, f"{description}\n".encode("utf-8"))
+    return pid != 0
 
 
 def _work_for(connection: socket.socket) -> None:
@@ -181,8 +258,8 @@ def _ask_server(address: str, argv: list[str]) -> int | None:
 
 
 def main(argv: list[str]) -> None:
-    if len(argv) == 3 and argv[1] == "--serve":
-        _serve(argv[2])
+    if len(argv) == 4 and argv[1] == "--serve":
+        _serve(argv[2], int(argv[3]))
         _exit(0)
     if len(argv) == 3 and argv[1] == FORK_SERVER_OPTION:
         status = _ask_server(argv[2], argv[:1])

@@ -1,8 +1,10 @@
-"""A worker that dies mid-run: readers keep the previous output, and a rerun restores it exactly.
+"""A worker that dies mid-run: the run fails at once, readers keep the previous output, and a rerun
+restores it exactly.
 
-Three runs of `python -m pipeline` on Beam's multi-process runner over the same generated input
-and run date: a clean reference run, a run whose SDK worker process is SIGKILLed while it works,
-and a normal rerun. The pipeline writes into its own `OUTPUT/_staging/<date>-<run id>/` and the
+Runs of `python -m pipeline` on Beam's multi-process runner over the same generated input and run
+date: a clean reference run, then for each moment of the kill a run whose SDK worker process is
+SIGKILLed and a normal rerun. The moments: while the worker cleans documents, and as soon as it
+is forked, before its first bundle (Beam's runner alone would wait for that worker forever). The pipeline writes into its own `OUTPUT/_staging/<date>-<run id>/` and the
 driver commits only after the pipeline succeeded, so the killed run must leave every committed
 file byte for byte as the reference run left it, and the rerun must give the reference rows again.
 (A driver killed during its commit is `tests/test_commit.py` and `tests/test_concurrency.py`.)
@@ -12,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -30,6 +33,7 @@ DOCUMENTS = 100
 DATASETS = ("documents", "duplicates", "rejected", "index", "_inputs")
 MULTI_PROCESS = ["--direct_running_mode=multi_processing", "--direct_num_workers=2"]
 RUN_TIMEOUT = 150           # seconds for one whole run; a hung run is killed and fails the test
+FAIL_WITHIN = 30            # seconds from a worker's death to the run's failure (~1-3 s here)
 FIND_WORKER_TIMEOUT = 60    # seconds to find a worker that has started working
 # A worker is cleaning documents once it has loaded the language model (whose native library
 # then shows in its memory map); it is killed half a CPU second later, about a sixth into its
@@ -125,6 +129,20 @@ def maps_library(pid: int, name: str) -> bool:
         return False
 
 
+def forked_worker(driver: subprocess.Popen) -> int | None:
+    """The first worker the fork server forks (a child of the server, which is the driver's
+    child), as soon as it exists; None if the run ends or time runs out."""
+    deadline = time.monotonic() + FIND_WORKER_TIMEOUT
+    while time.monotonic() < deadline and driver.poll() is None:
+        for pid in sdk_workers(driver.pid):
+            fields = proc_stat(pid)
+            if fields and int(fields[1]) != driver.pid and b"--serve" in Path(
+                    f"/proc/{pid}/cmdline").read_bytes().split(b"\0"):
+                return pid
+        time.sleep(0.01)
+    return None
+
+
 def busy_worker(driver: subprocess.Popen) -> int | None:
     """The first SDK worker seen cleaning documents, or None if the run ends or time runs out."""
     deadline = time.monotonic() + FIND_WORKER_TIMEOUT
@@ -149,20 +167,35 @@ def committed_files(output: Path) -> dict[str, str]:
 
 
 
+VICTIMS = {"working": busy_worker, "just forked": forked_worker}
+
+
 @pytest.fixture(scope="module")
-def fault(tmp_path_factory):
-    """Runs reference, killed and rerun; returns what each left behind."""
-    root = tmp_path_factory.mktemp("faults")
+def reference(tmp_path_factory):
+    """The input and the output of a clean run."""
+    root = tmp_path_factory.mktemp("reference")
     corpus, output = root / "input", root / "output"
     records = write_corpus(corpus, DOCUMENTS)
     command = pipeline_command(corpus, output)
-
     assert finish(command, root / "reference.log") == 0, (root / "reference.log").read_text()
-    reference_files, reference_rows = committed_files(output), snapshot(output, DATASETS)
+    return {"corpus": corpus, "output": output, "records": records,
+            "files": committed_files(output), "rows": snapshot(output, DATASETS)}
+
+
+@pytest.fixture(scope="module", params=sorted(VICTIMS))
+def fault(request, reference, tmp_path_factory):
+    """On a copy of the reference output: the killed run and the rerun, and what each left."""
+    root = tmp_path_factory.mktemp("fault")
+    output = root / "output"
+    shutil.copytree(reference["output"], output)
+    reference_files, reference_rows = reference["files"], reference["rows"]
+    records = reference["records"]
+    command = pipeline_command(reference["corpus"], output)
 
     killed = start(command, root / "killed.log")
+    started = time.monotonic()
     try:
-        victim = busy_worker(killed)
+        victim = VICTIMS[request.param](killed)
         if victim is None:
             ended = killed.poll()
             pytest.skip("no busy SDK worker found within "
@@ -170,10 +203,12 @@ def fault(tmp_path_factory):
                         f"the run ended (exit {ended}) before a worker was busy enough to kill")
         victim_cpu = cpu_seconds(victim)
         os.kill(victim, signal.SIGKILL)
+        killed_at = time.monotonic()
         try:
             killed_exit = killed.wait(timeout=RUN_TIMEOUT)
         except subprocess.TimeoutExpired:
             killed_exit = "hung"  # recorded, then the group is killed below
+        failed_after = time.monotonic() - killed_at
     finally:
         kill_group(killed)
     after_kill_files = committed_files(output)
@@ -182,19 +217,27 @@ def fault(tmp_path_factory):
 
     rerun_exit = finish(command, root / "rerun.log")
     return {"reference_files": reference_files, "reference_rows": reference_rows,
-            "victim_cpu": victim_cpu, "killed_exit": killed_exit,
+            "victim": victim, "victim_cpu": victim_cpu, "killed_exit": killed_exit,
+            "failed_after": failed_after, "killed_at": killed_at - started,
             "killed_log": (root / "killed.log").read_text(errors="replace"),
             "after_kill_files": after_kill_files, "staging_left": staging_left,
             "rerun_exit": rerun_exit, "rerun_rows": snapshot(output, DATASETS),
             "rerun_files": committed_files(output), "output": output, "records": records}
 
 
-def test_killing_a_worker_fails_the_run(fault, record_property):
-    """Beam's multi-process runner does not retry a lost worker: the run exits non-zero."""
+def test_killing_a_worker_fails_the_run_at_once(fault, record_property):
+    """Beam's multi-process runner does not retry a lost worker: the run exits non-zero, within
+    seconds, and says which worker was killed how."""
     record_property("killed_run_exit", fault["killed_exit"])
     record_property("victim_cpu_seconds", fault["victim_cpu"])
-    assert fault["killed_exit"] not in (0, "hung"), fault["killed_log"][-3000:]
+    record_property("killed_after_seconds", round(fault["killed_at"], 2))
+    record_property("failed_after_seconds", round(fault["failed_after"], 2))
+    assert fault["killed_exit"] == 2, fault["killed_log"][-3000:]
+    assert fault["failed_after"] < FAIL_WITHIN, fault["killed_log"][-3000:]
     assert "committing" not in fault["killed_log"]
+    assert (f"khabar: worker process {fault['victim']} was killed by SIGKILL (the out-of-memory "
+            f"killer sends it when memory runs out); {RUN_DATE} was not committed (its previous "
+            "output stays)") in fault["killed_log"]
 
 
 def test_killed_run_leaves_the_previous_output_untouched(fault):

@@ -1,17 +1,23 @@
 """The fork server behind a multi-process run's workers (`pipeline/worker.py`): what its client
-does when the server is missing, how a worker's end reaches the runner, and that a worker whose
-client is killed does not outlive it. (Every multi-process run in the other tests goes through
-the server too.)"""
+does when the server is missing, how a worker's end reaches the runner, that a worker whose
+client is killed does not outlive it, and that a worker killed by a signal reaches the driver.
+(Every multi-process run in the other tests goes through the server too; a whole run that loses
+a worker is `tests/test_faults.py`.)"""
 from __future__ import annotations
 
+import contextlib
 import os
 import shlex
+import signal
 import socket
 import subprocess
+import threading
 import time
 from pathlib import Path
 
-from pipeline.worker import _ask_server, serving
+import pytest
+
+from pipeline.worker import WorkerLost, _ask_server, failing_when_lost, serving
 from processes import children, exited
 
 REPO = Path(__file__).resolve().parents[1]
@@ -31,22 +37,35 @@ def test_a_worker_that_fails_fails_its_client():
     and the client exits with the worker's failure."""
     environment = {key: value for key, value in os.environ.items()
                    if "API_SERVICE_DESCRIPTOR" not in key}
-    with serving() as command:
+    lost = []
+    with serving(lost.append) as command:
         client = _client(command, environment)
         assert client.wait(timeout=120) == 1
+    assert lost == []  # it failed, it was not killed
 
 
-def test_a_worker_exits_when_its_client_is_killed():
-    """A runner that never answers keeps the worker waiting; killing the client (as Beam does
-    with a worker it gives up on) ends the forked worker too."""
-    with socket.socket() as silent_runner, serving() as command:
+@contextlib.contextmanager
+def _waiting_worker(on_worker_lost):
+    """(client, forked worker) for a runner that never answers: the worker waits for it."""
+    with socket.socket() as silent_runner, serving(on_worker_lost) as command:
         silent_runner.bind(("localhost", 0))
         silent_runner.listen()
         address = f"url: \"localhost:{silent_runner.getsockname()[1]}\""
         environment = dict(os.environ, CONTROL_API_SERVICE_DESCRIPTOR=address,
                            LOGGING_API_SERVICE_DESCRIPTOR=address)
         client = _client(command, environment)
-        worker = _forked_worker(client)
+        try:
+            yield client, _forked_worker(client)
+        finally:
+            client.kill()
+            client.wait()
+
+
+def test_a_worker_exits_when_its_client_is_killed():
+    """Killing the client (as Beam does with a worker it gives up on) ends the forked worker
+    too, and that is not reported as a lost worker: it ended itself."""
+    lost = []
+    with _waiting_worker(lost.append) as (client, worker):
         time.sleep(1)
         assert not exited(worker) and client.poll() is None  # waiting for the silent runner
         client.kill()
@@ -55,6 +74,39 @@ def test_a_worker_exits_when_its_client_is_killed():
         while not exited(worker) and time.monotonic() < deadline:
             time.sleep(0.05)
         assert exited(worker)
+    assert lost == []
+
+
+def test_a_worker_killed_by_a_signal_is_reported_to_the_driver():
+    """What the out-of-memory killer does: the server, the worker's parent, reports it."""
+    lost, reported = [], threading.Event()
+
+    def on_worker_lost(description):
+        lost.append(description)
+        reported.set()
+
+    with _waiting_worker(on_worker_lost) as (client, worker):
+        os.kill(worker, signal.SIGKILL)
+        assert reported.wait(timeout=30)
+        assert client.wait(timeout=30) == 1  # the client saw its worker go without a status
+    assert lost == [f"worker process {worker} was killed by SIGKILL (the out-of-memory killer "
+                    "sends it when memory runs out)"]
+
+
+def test_a_lost_worker_interrupts_the_main_thread_wherever_it_waits():
+    """Beam's runner waits on a lock for a lost worker's answer; the report must end that wait
+    with `WorkerLost`, and only once."""
+    with pytest.raises(WorkerLost, match="^worker process 7 was killed by SIGTERM$"):
+        with failing_when_lost() as on_worker_lost:
+            reporter = threading.Timer(0.2, on_worker_lost, ["worker process 7 was killed by "
+                                                             "SIGTERM"])
+            reporter.start()
+            threading.Event().wait(timeout=60)  # an uninterruptible wait would take 60 s
+    reporter.join()
+    with failing_when_lost() as late:
+        pass
+    late("worker process 8 was killed by SIGKILL")  # after its block: no signal (SIGUSR1's
+    # default action would end this process)
 
 
 def _forked_worker(client: subprocess.Popen) -> int:
