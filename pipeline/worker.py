@@ -8,14 +8,14 @@ one *fork server* (`serving`) as the run begins, which imports all that while th
 the graph. The command Beam runs is a small client (`python -m pipeline.worker --fork-server
 PATH`): it sends its environment to the server over a Unix socket, the server forks a worker that
 runs the harness with it, and the client waits for the worker's exit status and exits with it.
-A worker whose client is killed exits too (its socket closes). Without a server, or if the
-server cannot fork, the client runs the harness itself. PySpark starts its Python workers the
-same way (`pyspark.daemon`).
+A worker whose client is killed exits too (its socket closes). Without a server the client runs
+the harness itself. PySpark starts its Python workers the same way (`pyspark.daemon`).
 
-A worker killed by a signal (the kernel's out-of-memory killer sends SIGKILL) is reported by the
-server, its parent, to the driver over a pipe. Beam's FnApiRunner does not notice a lost worker
-that was between bundles: it would wait for the worker's answer forever. So the driver fails the
-run itself (`WorkerLost`, raised in its main thread by `failing_when_lost`).
+A worker killed by a signal (the kernel's out-of-memory killer sends SIGKILL), or one the server
+could not fork, is reported by the server, its parent, to the driver over a pipe, and the server
+stops the run's other workers. Beam's FnApiRunner does not notice a worker lost between bundles:
+it would wait for its answer forever, and its clean-up waits for every other worker to exit. So
+the driver fails the run itself (`WorkerLost`, raised in its main thread by `failing_when_lost`).
 
 A worker also gives Python's logging a handler before Beam is imported (Beam logs a warning
 while it is imported; with no handler, Python would install one that prints every log line of
@@ -47,7 +47,9 @@ SERVER_START_TIMEOUT = 10.0  # seconds
 SERVER_STOP_TIMEOUT = 60.0  # seconds, for workers the runner has already stopped
 REAP_INTERVAL = 0.2  # seconds between the server's checks for workers that died
 INTERRUPT_SIGNAL = signal.SIGUSR1  # how the watcher thread wakes the driver's main thread
-_STARTED = b"started\n"
+# Sent by the server to a client it takes, before it forks the client's worker: from then on the
+# client waits for that worker's status, even if the worker dies before it reads the request.
+_TAKEN = b"taken\n"
 
 
 def _quiet_logging() -> None:
@@ -76,15 +78,16 @@ def _exit(status: int) -> None:
 
 
 class WorkerLost(RuntimeError):
-    """A worker process of the run died of a signal; the run cannot finish."""
+    """A worker process of the run died of a signal, or could not be started: the run cannot
+    finish."""
 
 
 # ---------------------------------------------------------------- the server (driver side)
 
 @contextlib.contextmanager
 def serving(on_worker_lost: Callable[[str], None]) -> Iterator[str]:
-    """A fork server for this run's workers; yields the worker command line for Beam. A worker
-    that dies of a signal is described to `on_worker_lost` (from a thread). At the end of the
+    """A fork server for this run's workers; yields the worker command line for Beam. The first
+    lost worker is described to `on_worker_lost` (from a thread). At the end of the
     block (the runner has stopped every worker by then), or when the driver dies, the server's
     standard input closes: it waits for its workers and exits. Waited for, the workers leave no
     process behind, and their CPU time counts in the driver's (`getrusage` children)."""
@@ -171,8 +174,7 @@ def _wait_for_socket(server: subprocess.Popen, address: str) -> None:
 
 def _serve(address: str, reports: int) -> None:
     """Listen first (a client that comes early waits), import what a worker needs, then fork one
-    worker per client until the driver closes standard input, and wait for the workers. A
-    worker that dies of a signal is described on the `reports` pipe."""
+    worker per client until the driver closes standard input, and wait for the workers."""
     _quiet_logging()
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(f"{address}.binding")
@@ -180,35 +182,77 @@ def _serve(address: str, reports: int) -> None:
     os.rename(f"{address}.binding", address)  # the address appears once it takes connections
     import pipeline.graph  # noqa: F401  (the steps, as the workers will unpickle them)
     from apache_beam.runners.worker import sdk_worker_main  # noqa: F401
+    workers = _Workers(reports)
     while True:
         readable, _, _ = select.select([listener, sys.stdin], [], [], REAP_INTERVAL)
         if sys.stdin in readable:
-            while _reap(reports, block=True):
+            while workers.reap(block=True):
                 pass
             return
         if listener in readable:
             connection, _ = listener.accept()
-            if os.fork() == 0:
-                listener.close()
-                os.close(reports)
-                _work_for(connection)
+            try:
+                connection.sendall(_TAKEN)
+                pid = os.fork()
+            except OSError as error:  # a client already gone needs no worker; no fork is a loss
+                if not isinstance(error, (BrokenPipeError, ConnectionResetError)):
+                    workers.lost(f"the fork server could not start a worker: {error}")
+            else:
+                if pid == 0:
+                    listener.close()
+                    os.close(reports)
+                    _work_for(connection)
+                workers.started(pid)
             connection.close()
-        while _reap(reports):
+        while workers.reap():
             pass
 
 
-def _reap(reports: int, block: bool = False) -> bool:
-    """Collects one finished worker (waiting for one if `block`) and reports it if it died of a
-    signal; False when none is left to collect (the server is the workers' parent)."""
-    try:
-        pid, status = os.waitpid(-1, 0 if block else os.WNOHANG)
-    except ChildProcessError:
-        return False
-    description = _describe(pid, status) if pid else None
-    if description:
+class _Workers:
+    """The server's forked workers (it is their parent). The first one that dies of a signal is
+    described on the `reports` pipe, and the others are stopped: the run has failed, and Beam's
+    clean-up would wait for a worker that waits for work (the same run's other worker, when one
+    was killed before it connected, kept a run hanging in Beam's `close_all`)."""
+
+    def __init__(self, reports: int):
+        self._reports = reports
+        self._alive: set[int] = set()
+        self._lost = False
+
+    def started(self, pid: int) -> None:
+        self._alive.add(pid)
+        if self._lost:
+            self._stop(pid)
+
+    def reap(self, block: bool = False) -> bool:
+        """Collects one finished worker (waiting for one if `block`); False when none is left
+        to collect."""
+        try:
+            pid, status = os.waitpid(-1, 0 if block else os.WNOHANG)
+        except ChildProcessError:
+            return False
+        if pid == 0:
+            return False
+        self._alive.discard(pid)
+        description = _describe(pid, status)
+        if description:
+            self.lost(description)
+        return True
+
+    def lost(self, description: str) -> None:
+        """Reports the run's first lost worker and stops the others."""
+        if self._lost:
+            return
+        self._lost = True
         with contextlib.suppress(OSError):  # the driver may be gone
-            os.write(reports, f"{description}\n".encode("utf-8"))
-    return pid != 0
+            os.write(self._reports, f"{description}\n".encode("utf-8"))
+        for other in self._alive:
+            self._stop(other)
+
+    @staticmethod
+    def _stop(pid: int) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGTERM)
 
 
 def _work_for(connection: socket.socket) -> None:
@@ -217,7 +261,6 @@ def _work_for(connection: socket.socket) -> None:
         request = json.loads(reader.readline())
     os.environ.clear()
     os.environ.update(request["environment"])
-    connection.sendall(_STARTED)
     threading.Thread(target=_exit_when_closed, args=(connection,), daemon=True).start()
     try:
         _run_harness(request["argv"])
@@ -238,15 +281,16 @@ def _exit_when_closed(connection: socket.socket) -> None:
 # ---------------------------------------------------------------- the client (Beam's command)
 
 def _ask_server(address: str, argv: list[str]) -> int | None:
-    """The exit status of a worker forked for this client; None when no worker started (and
-    only then may the client start one itself)."""
+    """The exit status of a worker forked for this client; None when no server took the client
+    (and only then may the client start a worker itself: a worker of the server's that died
+    before it began is a lost worker, and the server reports it)."""
     try:
         connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         connection.connect(address)
         connection.sendall(json.dumps({"environment": dict(os.environ),
                                        "argv": argv}).encode("utf-8") + b"\n")
         reader = connection.makefile("rb")
-        if reader.readline() != _STARTED:
+        if reader.readline() != _TAKEN:
             return None
     except OSError:
         return None

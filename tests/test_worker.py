@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.worker import WorkerLost, _ask_server, failing_when_lost, serving
+from pipeline.worker import _TAKEN, WorkerLost, _ask_server, failing_when_lost, serving
 from processes import children, exited
 
 REPO = Path(__file__).resolve().parents[1]
@@ -45,27 +45,31 @@ def test_a_worker_that_fails_fails_its_client():
 
 
 @contextlib.contextmanager
-def _waiting_worker(on_worker_lost):
-    """(client, forked worker) for a runner that never answers: the worker waits for it."""
+def _waiting_workers(on_worker_lost, count: int = 1):
+    """[(client, forked worker)] for a runner that never answers: the workers wait for it."""
     with socket.socket() as silent_runner, serving(on_worker_lost) as command:
         silent_runner.bind(("localhost", 0))
         silent_runner.listen()
         address = f"url: \"localhost:{silent_runner.getsockname()[1]}\""
         environment = dict(os.environ, CONTROL_API_SERVICE_DESCRIPTOR=address,
                            LOGGING_API_SERVICE_DESCRIPTOR=address)
-        client = _client(command, environment)
+        pairs = []
         try:
-            yield client, _forked_worker(client)
+            for _ in range(count):
+                client = _client(command, environment)
+                pairs.append((client, _forked_worker(client, [w for _, w in pairs])))
+            yield pairs
         finally:
-            client.kill()
-            client.wait()
+            for client, _ in pairs:
+                client.kill()
+                client.wait()
 
 
 def test_a_worker_exits_when_its_client_is_killed():
     """Killing the client (as Beam does with a worker it gives up on) ends the forked worker
     too, and that is not reported as a lost worker: it ended itself."""
     lost = []
-    with _waiting_worker(lost.append) as (client, worker):
+    with _waiting_workers(lost.append) as [(client, worker)]:
         time.sleep(1)
         assert not exited(worker) and client.poll() is None  # waiting for the silent runner
         client.kill()
@@ -77,18 +81,43 @@ def test_a_worker_exits_when_its_client_is_killed():
     assert lost == []
 
 
-def test_a_worker_killed_by_a_signal_is_reported_to_the_driver():
-    """What the out-of-memory killer does: the server, the worker's parent, reports it."""
+def test_a_worker_killed_by_a_signal_is_reported_and_the_others_stopped():
+    """What the out-of-memory killer does: the server, the worker's parent, reports it, and
+    stops the run's other worker, which Beam's clean-up would otherwise wait for."""
     lost, reported = [], threading.Event()
 
     def on_worker_lost(description):
         lost.append(description)
         reported.set()
 
-    with _waiting_worker(on_worker_lost) as (client, worker):
+    with _waiting_workers(on_worker_lost, count=2) as [(client, worker), (other_client, other)]:
         os.kill(worker, signal.SIGKILL)
         assert reported.wait(timeout=30)
         assert client.wait(timeout=30) == 1  # the client saw its worker go without a status
+        assert other_client.wait(timeout=30) == 1
+        assert exited(other)
+    assert lost == [f"worker process {worker} was killed by SIGKILL (the out-of-memory killer "
+                    "sends it when memory runs out)"]
+
+
+def test_a_worker_killed_before_it_reads_its_request_is_lost_not_replaced():
+    """The race that hung CI: a worker killed as soon as it was forked. Its client must not
+    start a worker of its own (the run would then wait for that one); the server took the
+    client, so the client sees its worker end without a status, and the driver hears of it."""
+    lost, reported = [], threading.Event()
+
+    def on_worker_lost(description):
+        lost.append(description)
+        reported.set()
+
+    with serving(on_worker_lost) as command, socket.socket(socket.AF_UNIX) as client:
+        client.connect(shlex.split(command)[-1])  # the request is not sent yet
+        reader = client.makefile("rb")
+        assert reader.readline() == _TAKEN
+        worker = _forked_worker(None)  # waiting for the request that will not come
+        os.kill(worker, signal.SIGKILL)
+        assert reported.wait(timeout=30)
+        assert reader.readline() == b""  # `_ask_server` answers 1 for this, not None
     assert lost == [f"worker process {worker} was killed by SIGKILL (the out-of-memory killer "
                     "sends it when memory runs out)"]
 
@@ -109,16 +138,18 @@ def test_a_lost_worker_interrupts_the_main_thread_wherever_it_waits():
     # default action would end this process)
 
 
-def _forked_worker(client: subprocess.Popen) -> int:
-    """The worker forked for `client`: a child of the fork server that appears once the client
-    has connected (the server is the only `--serve` process among our children)."""
+def _forked_worker(client: subprocess.Popen | None, known: list[int] = ()) -> int:
+    """The worker forked for `client` (a process, or this one's socket when None): a child of
+    the fork server, not one of `known`, that appears once the client has connected (the
+    server is the only `--serve` process among our children)."""
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         servers = [pid for pid in children(os.getpid()) if b"--serve" in
                    Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")]
-        workers = [pid for server in servers for pid in children(server) if not exited(pid)]
+        workers = [pid for server in servers for pid in children(server)
+                   if not exited(pid) and pid not in known]
         if workers:
             return workers[0]
-        assert client.poll() is None, client.communicate()
+        assert client is None or client.poll() is None, client.communicate()
         time.sleep(0.05)
     raise AssertionError("no worker was forked")
