@@ -11,8 +11,8 @@ runs the harness with it, and the client waits for the worker's exit status and 
 A worker whose client is killed exits too (its socket closes). Without a server the client runs
 the harness itself. PySpark starts its Python workers the same way (`pyspark.daemon`).
 
-A worker killed by a signal (the kernel's out-of-memory killer sends SIGKILL), or one the server
-could not fork, is reported by the server, its parent, to the driver over a pipe, and the server
+A worker killed by a signal (the kernel's out-of-memory killer sends SIGKILL), one whose harness
+failed, or one the server could not fork, is reported by the server, its parent, to the driver over a pipe, and the server
 stops the run's other workers. Beam's FnApiRunner does not notice a worker lost between bundles:
 it would wait for its answer forever, and its clean-up waits for every other worker to exit. So
 the driver fails the run itself (`WorkerLost`, raised in its main thread by `failing_when_lost`).
@@ -50,6 +50,7 @@ INTERRUPT_SIGNAL = signal.SIGUSR1  # how the watcher thread wakes the driver's m
 # Sent by the server to a client it takes, before it forks the client's worker: from then on the
 # client waits for that worker's status, even if the worker dies before it reads the request.
 _TAKEN = b"taken\n"
+_CLIENT_GONE = 3  # a worker's exit status when its client went away first
 
 
 def _quiet_logging() -> None:
@@ -154,9 +155,13 @@ def failing_when_lost() -> Iterator[Callable[[str], None]]:
 
 
 def _describe(pid: int, status: int) -> str | None:
-    """What a reaped worker's wait status says, when it died of a signal."""
-    if not os.WIFSIGNALED(status):
-        return None
+    """What a reaped worker's wait status says, when the worker was lost: it died of a signal,
+    or its harness failed. None when it finished, or ended because its client was gone (Beam
+    itself gave up on it)."""
+    if os.WIFEXITED(status):
+        code = os.WEXITSTATUS(status)
+        return None if code in (0, _CLIENT_GONE) else \
+            f"worker process {pid} failed (exit status {code}; its error is above)"
     number = os.WTERMSIG(status)
     name = signal.Signals(number).name if number in signal.valid_signals() else str(number)
     why = " (the out-of-memory killer sends it when memory runs out)" \
@@ -261,21 +266,26 @@ def _work_for(connection: socket.socket) -> None:
         request = json.loads(reader.readline())
     os.environ.clear()
     os.environ.update(request["environment"])
-    threading.Thread(target=_exit_when_closed, args=(connection,), daemon=True).start()
+    ending = threading.Event()
+    threading.Thread(target=_exit_when_closed, args=(connection, ending), daemon=True).start()
     try:
         _run_harness(request["argv"])
     except BaseException:
         traceback.print_exc()  # on the driver's standard error, as a cold worker's would be
-        connection.sendall(b"1\n")
-        _exit(1)
-    connection.sendall(b"0\n")
-    _exit(0)
+        status = 1
+    else:
+        status = 0
+    ending.set()  # the client leaves once it has the status: this worker exits with it
+    connection.sendall(f"{status}\n".encode())
+    _exit(status)
 
 
-def _exit_when_closed(connection: socket.socket) -> None:
-    """The client sends nothing after its request: a read returns only when it is gone."""
+def _exit_when_closed(connection: socket.socket, ending: threading.Event) -> None:
+    """The client sends nothing after its request: a read returns only when it is gone, and
+    unless the worker is already ending, the worker ends too."""
     connection.recv(1)
-    os._exit(1)
+    if not ending.is_set():
+        os._exit(_CLIENT_GONE)
 
 
 # ---------------------------------------------------------------- the client (Beam's command)

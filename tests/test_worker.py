@@ -1,6 +1,7 @@
 """The fork server behind a multi-process run's workers (`pipeline/worker.py`): what its client
 does when the server is missing, how a worker's end reaches the runner, that a worker whose
-client is killed does not outlive it, and that a worker killed by a signal reaches the driver.
+client is killed does not outlive it, and that a worker lost (killed by a signal, or failed)
+reaches the driver.
 (Every multi-process run in the other tests goes through the server too; a whole run that loses
 a worker is `tests/test_faults.py`.)"""
 from __future__ import annotations
@@ -32,16 +33,18 @@ def test_client_without_a_server_starts_no_worker(tmp_path):
     assert _ask_server(str(tmp_path / "no-server"), ["worker"]) is None
 
 
-def test_a_worker_that_fails_fails_its_client():
+def test_a_worker_that_fails_fails_its_client_and_is_reported(capfd):
     """No runner address in the environment: Beam's harness raises at once in the forked worker,
-    and the client exits with the worker's failure."""
+    the client exits with the worker's failure, and the driver hears of a lost worker."""
     environment = {key: value for key, value in os.environ.items()
                    if "API_SERVICE_DESCRIPTOR" not in key}
     lost = []
     with serving(lost.append) as command:
         client = _client(command, environment)
         assert client.wait(timeout=120) == 1
-    assert lost == []  # it failed, it was not killed
+    assert len(lost) == 1 and lost[0].endswith("failed (exit status 1; its error is above)")
+    # "above": the worker prints it on the server's standard error, which is the driver's
+    assert "KeyError: 'CONTROL_API_SERVICE_DESCRIPTOR'" in capfd.readouterr().err
 
 
 @contextlib.contextmanager
