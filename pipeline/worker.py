@@ -45,6 +45,7 @@ from typing import Callable, Iterator
 FORK_SERVER_OPTION = "--fork-server"
 SERVER_START_TIMEOUT = 10.0  # seconds
 SERVER_STOP_TIMEOUT = 60.0  # seconds, for workers the runner has already stopped
+REPORTS_DRAIN_TIMEOUT = 10.0  # seconds for the last report to pass once the server has exited
 REAP_INTERVAL = 0.2  # seconds between the server's checks for workers that died
 INTERRUPT_SIGNAL = signal.SIGUSR1  # how the watcher thread wakes the driver's main thread
 # Sent by the server to a client it takes, before it forks the client's worker: from then on the
@@ -115,7 +116,7 @@ def serving(on_worker_lost: Callable[[str], None]) -> Iterator[str]:
             except subprocess.TimeoutExpired:
                 server.kill()
                 server.wait()
-            watcher.join(timeout=SERVER_START_TIMEOUT)  # no report comes after the block
+            watcher.join(timeout=REPORTS_DRAIN_TIMEOUT)  # no report comes after the block
 
 
 def _watch_reports(reports: int, on_worker_lost: Callable[[str], None]) -> None:

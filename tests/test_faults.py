@@ -4,9 +4,10 @@ restores it exactly.
 Runs of `python -m pipeline` on Beam's multi-process runner over the same generated input and run
 date: a clean reference run, then for each moment of the kill a run whose SDK worker process is
 SIGKILLed and a normal rerun. The moments: while the worker cleans documents, and as soon as it
-is forked, before its first bundle (Beam's runner alone would wait for that worker forever). The pipeline writes into its own `OUTPUT/_staging/<date>-<run id>/` and the
-driver commits only after the pipeline succeeded, so the killed run must leave every committed
-file byte for byte as the reference run left it, and the rerun must give the reference rows again.
+is forked, before its first bundle (Beam's runner alone would wait for that worker forever). The
+pipeline writes into its own `OUTPUT/_staging/<date>-<run id>/` and the driver commits only after
+the pipeline succeeded, so the killed run must leave every committed file byte for byte as the
+reference run left it, and the rerun must give the reference rows again.
 (A driver killed during its commit is `tests/test_commit.py` and `tests/test_concurrency.py`.)
 """
 from __future__ import annotations
