@@ -164,7 +164,10 @@ def _describe(pid: int, status: int) -> str | None:
         return None if code in (0, _CLIENT_GONE) else \
             f"worker process {pid} failed (exit status {code}; its error is above)"
     number = os.WTERMSIG(status)
-    name = signal.Signals(number).name if number in signal.valid_signals() else str(number)
+    try:
+        name = signal.Signals(number).name
+    except ValueError:  # a real-time signal has no name
+        name = f"signal {number}"
     why = " (the out-of-memory killer sends it when memory runs out)" \
         if number == signal.SIGKILL else ""
     return f"worker process {pid} was killed by {name}{why}"

@@ -18,7 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.worker import _TAKEN, WorkerLost, _ask_server, failing_when_lost, serving
+from pipeline.worker import (_CLIENT_GONE, _TAKEN, WorkerLost, _ask_server, _describe,
+                             failing_when_lost, serving)
 from processes import children, exited
 
 REPO = Path(__file__).resolve().parents[1]
@@ -123,6 +124,20 @@ def test_a_worker_killed_before_it_reads_its_request_is_lost_not_replaced():
         assert reader.readline() == b""  # `_ask_server` answers 1 for this, not None
     assert lost == [f"worker process {worker} was killed by SIGKILL (the out-of-memory killer "
                     "sends it when memory runs out)"]
+
+
+@pytest.mark.parametrize("status, description", [
+    (0, None),  # finished
+    (_CLIENT_GONE << 8, None),  # Beam gave up on it first
+    (1 << 8, "worker process 9 failed (exit status 1; its error is above)"),
+    (signal.SIGKILL, "worker process 9 was killed by SIGKILL (the out-of-memory killer sends it "
+                     "when memory runs out)"),
+    (signal.SIGSEGV, "worker process 9 was killed by SIGSEGV"),
+    (signal.SIGRTMIN + 3, f"worker process 9 was killed by signal {signal.SIGRTMIN + 3}"),
+])
+def test_what_a_wait_status_says_about_a_worker(status, description):
+    """Raw wait statuses as `waitpid` returns them (exit code in the high byte, signal low)."""
+    assert _describe(9, status) == description
 
 
 def test_a_lost_worker_interrupts_the_main_thread_wherever_it_waits():
