@@ -11,16 +11,17 @@ import shutil
 import sys
 from pathlib import Path
 
-from transforms.compiled import MANIFEST, MODULES, ROOT, source_hash, source_path
+from transforms.compiled import KERNELS, MANIFEST, MODULES, ROOT, source_hash, source_path
 
 
 def build(jobs: int = os.cpu_count() or 1) -> list[str]:
-    """Compiles `MODULES` beside their sources and records their hashes; returns them."""
+    """Compiles `MODULES` and `KERNELS` beside their sources and records their hashes; returns
+    them."""
     from Cython.Build import cythonize
     from setuptools import Distribution
     from setuptools.command.build_ext import build_ext
 
-    hashes = {module: source_hash(source_path(module)) for module in sorted(MODULES)}
+    hashes = {module: source_hash(source_path(module)) for module in sorted(MODULES | KERNELS)}
     extensions = cythonize(
         [str(source_path(module).relative_to(ROOT)) for module in hashes],
         language_level=3, nthreads=jobs, quiet=True, build_dir=str(ROOT / "build" / "cython"),

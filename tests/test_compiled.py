@@ -43,6 +43,14 @@ def test_guard_hands_out_the_source_of_an_untrusted_module():
     assert guard.find_spec("transforms.model") is None  # not compiled at all
 
 
+def test_guard_refuses_a_kernel_that_is_not_built_from_its_source():
+    """A typed kernel has no Python source to fall back to: its importer catches the error."""
+    with pytest.raises(ModuleNotFoundError, match="make compiled"):
+        compiled.SourceGuard(trusted=frozenset()).find_spec("transforms.fasttext_lid")
+    trusted = compiled.SourceGuard(trusted=frozenset({"transforms.fasttext_lid"}))
+    assert trusted.find_spec("transforms.fasttext_lid") is None  # Python's finders load it
+
+
 def test_manifest_trusts_only_modules_whose_source_hash_it_holds():
     current = {module: compiled.source_hash(compiled.source_path(module))
                for module in compiled.MODULES}

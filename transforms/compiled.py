@@ -1,8 +1,10 @@
 """Compiled copies of the per-document step modules, used only while they match their source.
 
-The steps are plain Python; Cython compiles the same files unchanged (no `.pyx`, no type
-declarations) into extension modules beside them, which run the step chain ~7% faster with
-identical outputs (README: *Speed, measured*). `python -m pipeline.compile_steps` builds them
+The steps are plain Python; Cython compiles the same files unchanged (no type declarations)
+into extension modules beside them, which run the step chain ~7% faster with identical outputs
+(README: *Speed, measured*). `KERNELS` are the exception: `.pyx` sources with C types, which
+have no Python module to fall back to; whoever imports one catches the ImportError it raises
+when it is not built or stale (language ID then asks fastText itself). `python -m pipeline.compile_steps` builds them
 and records each source's hash in `MANIFEST`. An extension module beside its `.py` would shadow it
 for good, so `SourceGuard` (installed by `transforms/__init__.py`, ahead of Python's own finders)
 hands a listed module its `.py` unless the manifest holds that file's current hash: editing a
@@ -31,12 +33,14 @@ MODULES = frozenset((
     "transforms.folding", "transforms.langid", "transforms.normalize", "transforms.repair",
     "transforms.zwnj", "transforms.dedup.shingles", "transforms.dedup.signatures",
 ))
+# Typed Cython sources (`.pyx`), compiled or not importable at all.
+KERNELS = frozenset(("transforms.fasttext_lid",))
 MANIFEST = ROOT / "transforms" / ".compiled.json"
 PURE_PYTHON_ENV = "KHABAR_PURE_PYTHON"
 
 
 def source_path(module: str) -> Path:
-    return ROOT.joinpath(*module.split(".")).with_suffix(".py")
+    return ROOT.joinpath(*module.split(".")).with_suffix(".pyx" if module in KERNELS else ".py")
 
 
 def source_hash(path: Path) -> str:
@@ -54,7 +58,7 @@ def read_manifest(path: Path = MANIFEST) -> dict[str, str]:
 
 def matching_modules(manifest: dict[str, str]) -> frozenset[str]:
     """The listed modules whose source is the one their extension was built from."""
-    return frozenset(module for module in MODULES
+    return frozenset(module for module in MODULES | KERNELS
                      if module in manifest and source_path(module).is_file()
                      and manifest[module] == source_hash(source_path(module)))
 
@@ -66,6 +70,9 @@ class SourceGuard(importlib.abc.MetaPathFinder):
         self.trusted = trusted
 
     def find_spec(self, name, path=None, target=None) -> Optional[importlib.machinery.ModuleSpec]:
+        if name in KERNELS and name not in self.trusted:
+            raise ModuleNotFoundError(f"{name} is not built from its current source "
+                                      "(`make compiled`)", name=name)
         if name not in MODULES or name in self.trusted or not source_path(name).is_file():
             return None  # Python's own finders: they prefer the extension module
         return importlib.util.spec_from_file_location(name, source_path(name))
@@ -85,6 +92,6 @@ def install_guard() -> SourceGuard:
 
 def compiled_modules() -> list[str]:
     """The listed modules this process runs compiled (for run reports and tests)."""
-    return sorted(name for name in MODULES
+    return sorted(name for name in MODULES | KERNELS
                   if getattr(sys.modules.get(name), "__file__", "").endswith(
                       tuple(importlib.machinery.EXTENSION_SUFFIXES)))
