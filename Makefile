@@ -28,7 +28,7 @@ setup: $(VENV)/.installed
 # while it matches its source). What is up to date is not rebuilt; without a compiler the steps
 # run from source.
 compiled: transforms/.compiled.json
-transforms/.compiled.json: $(VENV)/.installed $(wildcard transforms/*.py transforms/*.pyx transforms/dedup/*.py)
+transforms/.compiled.json: $(VENV)/.installed $(wildcard transforms/*.py transforms/*.pyx transforms/dedup/*.py transforms/dedup/*.pyx)
 	$(PY) -m pipeline.compile_steps
 
 run: setup compiled

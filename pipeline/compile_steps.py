@@ -27,6 +27,9 @@ def build(jobs: int = os.cpu_count() or 1) -> list[str]:
         language_level=3, nthreads=jobs, quiet=True, build_dir=str(ROOT / "build" / "cython"),
         # binding: functions keep Python's introspection (signatures, pickling by name)
         compiler_directives={"binding": True})
+    import pyarrow
+    for extension in extensions:  # `transforms/dedup/hashing.pyx` takes pyarrow's xxhash.h
+        extension.include_dirs.append(pyarrow.get_include())
     distribution = Distribution({"ext_modules": extensions, "script_name": "setup.py"})
     command = build_ext(distribution)
     # Built outside the tree (gcc skips what is up to date there), then renamed into place:

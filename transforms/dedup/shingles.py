@@ -18,6 +18,11 @@ import xxhash
 
 from transforms.folding import fold
 
+try:  # the compiled hashing (`hashing.pyx`): the same hashes, when it is built
+    from transforms.dedup import hashing as _compiled
+except ImportError:
+    _compiled = None
+
 # Folded spellings (Persian yeh) of particles that Persian writes joined with ZWNJ.
 _GLUE_TO_NEXT = frozenset({"می", "نمی"})
 _GLUE_TO_PREVIOUS = frozenset({"ها", "های", "هایی", "هایم", "هایت", "هایش", "هایمان",
@@ -108,6 +113,8 @@ def fingerprint(text: str, n: int = 5) -> tuple[int, np.ndarray]:
     spaces = np.flatnonzero(np.frombuffer(joined, dtype=np.uint8) == ord(" "))
     if spaces.size < n:  # n words or fewer: the whole text is the one shingle
         return exact, np.array([exact], dtype=np.uint64)
+    if _compiled is not None:
+        return exact, _compiled.shingle_hashes(joined, n, SHINGLE_SEED)
     # Shingle i runs from after the space that ends word i-1 to the space that ends word i+n-1.
     starts = [0, *(spaces[:spaces.size - n + 1] + 1).tolist()]
     ends = [*spaces[n - 1:].tolist(), len(joined)]

@@ -13,6 +13,11 @@ from dataclasses import dataclass
 import numpy as np
 import xxhash
 
+try:  # the compiled MinHash and band keys (`hashing.pyx`): the same keys, when it is built
+    from transforms.dedup import hashing as _compiled
+except ImportError:
+    _compiled = None
+
 SCHEME = "affine64"
 _BAND_SEED = 0x62616E64  # "band"
 
@@ -85,6 +90,10 @@ def band_keys(hashes: np.ndarray, template: Template, layout: tuple[int, int]) -
     band of the (bands, rows) layout. What the Beam step, the local dedup and the benchmarks
     compute per document."""
     bands, rows = layout
+    if _compiled is not None and bands * rows <= template.hashvalues.size:
+        multipliers, offsets = template.permutations
+        return _compiled.band_keys(np.ascontiguousarray(hashes, dtype=np.uint64), multipliers,
+                                   offsets, template.hashvalues, bands, rows, _BAND_SEED)
     return band_hashes(signature_values(hashes, template), bands, rows)
 
 
