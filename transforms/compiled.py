@@ -34,7 +34,8 @@ MODULES = frozenset((
     "transforms.zwnj", "transforms.dedup.shingles", "transforms.dedup.signatures",
 ))
 # Typed Cython sources (`.pyx`), compiled or not importable at all.
-KERNELS = frozenset(("transforms.fasttext_lid", "transforms.dedup.hashing"))
+KERNELS = frozenset(("transforms.fasttext_lid", "transforms.letter_census",
+                     "transforms.dedup.hashing"))
 MANIFEST = ROOT / "transforms" / ".compiled.json"
 PURE_PYTHON_ENV = "KHABAR_PURE_PYTHON"
 

@@ -22,9 +22,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, NamedTuple, Optional
 
+import numpy as np
 import regex
 
-from transforms.charclass import twin_pattern
+from transforms.charclass import bmp_table, twin_pattern
 from transforms.folding import replace_chars
 from transforms.model import Doc
 from transforms.zwnj import ZWNJ
@@ -245,7 +246,51 @@ def _word_runs(text: str) -> list[str]:
     return list(filter(str.isalpha, tokens)) + _WORD_RUNS.on(rest).findall(rest)
 
 
+# The compiled census (`letter_census.pyx`) when it is built: the same counts in one pass.
+try:
+    from transforms.letter_census import LetterCensus
+except ImportError:
+    LetterCensus = None
+_CENSUS_CHARS = _PERSIAN_ONLY + _PERSIAN_FORMS + _ARABIC_ONLY + _URDU_ONLY + _PASHTO_ONLY
+
+
+@functools.lru_cache(maxsize=1)
+def _census() -> Optional["LetterCensus"]:
+    """The compiled census and its tables, built on a process's first text (None unbuilt)."""
+    if LetterCensus is None:
+        return None
+    slot = np.zeros(0x10000, np.uint8)
+    slot[[ord(char) for char in _CENSUS_CHARS]] = np.arange(1, len(_CENSUS_CHARS) + 1)
+    marked = np.zeros(0x10000, np.uint8)
+    marked[[ord(char) for char in _ARABIC_ONLY]] = 1
+    return LetterCensus(bmp_table(r"\p{L}").view(np.uint8),
+                        bmp_table(r"[\p{L}--\p{Script=Arabic}]").view(np.uint8), slot, marked,
+                        len(_CENSUS_CHARS))
+
+
 def _letter_evidence(text: str) -> _Evidence:
+    census = _census()
+    counted = census.census(text, _PERSIAN_WORDS, _ARABIC_WORDS) if census is not None else None
+    if counted is None:
+        return _scanned_evidence(text)
+    runs, run_chars, non_arabic, counts, articles, marked, persian_words, arabic_words = counted
+    count = dict(zip(_CENSUS_CHARS, counts))
+    all_letters = run_chars - count[ZWNJ]
+    letters = all_letters - non_arabic
+    return _Evidence(
+        letters=letters,
+        share=letters / all_letters if all_letters else 0.0,
+        persian=sum(count[char] for char in _PERSIAN_ONLY + _PERSIAN_FORMS) + 2 * persian_words,
+        arabic=sum(count[char] for char in _ARABIC_ONLY) + articles - marked + 2 * arabic_words,
+        urdu_only=sum(count[char] for char in _URDU_ONLY),
+        pashto_only=sum(count[char] for char in _PASHTO_ONLY),
+        runs=runs,
+    )
+
+
+def _scanned_evidence(text: str) -> _Evidence:
+    """`_letter_evidence` from `str` methods and regex scans: without the compiled census, or
+    for a text with characters beyond the BMP."""
     runs = _word_runs(text)
     all_letters = sum(map(len, runs)) - text.count(ZWNJ)
     letters = all_letters - sum(map(len, _NON_ARABIC_LETTERS.on(text).findall(text)))
