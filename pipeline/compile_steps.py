@@ -14,14 +14,14 @@ from pathlib import Path
 from transforms.compiled import KERNELS, MANIFEST, MODULES, ROOT, source_hash, source_path
 
 
-def build(jobs: int = os.cpu_count() or 1) -> list[str]:
-    """Compiles `MODULES` and `KERNELS` beside their sources and records their hashes; returns
-    them."""
+def build(modules: frozenset[str] = MODULES | KERNELS, jobs: int = os.cpu_count() or 1) \
+        -> list[str]:
+    """Compiles `modules` beside their sources and records their hashes; returns them."""
     from Cython.Build import cythonize
     from setuptools import Distribution
     from setuptools.command.build_ext import build_ext
 
-    hashes = {module: source_hash(source_path(module)) for module in sorted(MODULES | KERNELS)}
+    hashes = {module: source_hash(source_path(module)) for module in sorted(modules)}
     extensions = cythonize(
         [str(source_path(module).relative_to(ROOT)) for module in hashes],
         language_level=3, nthreads=jobs, quiet=True, build_dir=str(ROOT / "build" / "cython"),
@@ -48,13 +48,20 @@ def build(jobs: int = os.cpu_count() or 1) -> list[str]:
 
 
 def main() -> int:
-    """`python -m pipeline.compile_steps`: build, or say why not and leave the source in charge."""
+    """`python -m pipeline.compile_steps`: build, or say why not and leave the source in charge.
+    The kernels need a C++ compiler: when the whole build fails, the plain modules are built
+    alone, so a machine without g++ still runs them compiled."""
     os.chdir(ROOT)
-    try:
-        built = build()
-    except Exception as error:  # no Cython, no compiler, no headers: the source still runs
-        print(f"compiled steps not built ({type(error).__name__}: {error}); "
-              "the steps run from their Python source", file=sys.stderr)
+    built = None
+    for modules in (MODULES | KERNELS, MODULES):
+        try:
+            built = build(modules)
+            break
+        except Exception as error:  # no Cython, no compiler, no headers: the source still runs
+            print(f"compiled steps not built ({type(error).__name__}: {error})"
+                  + ("; trying without the kernels" if modules != MODULES else
+                     "; the steps run from their Python source"), file=sys.stderr)
+    if built is None:
         return 0
     print(f"compiled {len(built)} step modules beside their sources ({MANIFEST.name} holds their "
           "sources' hashes)")

@@ -51,6 +51,25 @@ def test_guard_refuses_a_kernel_that_is_not_built_from_its_source():
     assert trusted.find_spec("transforms.fasttext_lid") is None  # Python's finders load it
 
 
+def test_a_failed_build_is_retried_without_the_kernels(monkeypatch, capsys):
+    """No g++ (the kernels are C++): the plain modules are still built."""
+    from pipeline import compile_steps
+    asked = []
+
+    def build(modules):
+        asked.append(modules)
+        if modules & compiled.KERNELS:
+            raise RuntimeError("no C++ compiler")
+        return sorted(modules)
+
+    monkeypatch.setattr(compile_steps, "build", build)
+    monkeypatch.chdir(compiled.ROOT)  # main() works from the repo root
+    assert compile_steps.main() == 0
+    assert asked == [compiled.MODULES | compiled.KERNELS, compiled.MODULES]
+    out = capsys.readouterr()
+    assert "trying without the kernels" in out.err and "compiled 10 step modules" in out.out
+
+
 def test_manifest_trusts_only_modules_whose_source_hash_it_holds():
     current = {module: compiled.source_hash(compiled.source_path(module))
                for module in compiled.MODULES}

@@ -2,9 +2,9 @@
 
 The steps are plain Python; Cython compiles the same files unchanged (no type declarations)
 into extension modules beside them, which run the step chain ~7% faster with identical outputs
-(README: *Speed, measured*). `KERNELS` are the exception: `.pyx` sources with C types, which
-have no Python module to fall back to; whoever imports one catches the ImportError it raises
-when it is not built or stale (language ID then asks fastText itself). `python -m pipeline.compile_steps` builds them
+(README: *Speed, measured*). `KERNELS` are the exception: `.pyx` sources with C types and no
+Python module of their own; whoever imports one catches the ImportError it raises when it is
+not built or stale, and runs its Python code instead. `python -m pipeline.compile_steps` builds them
 and records each source's hash in `MANIFEST`. An extension module beside its `.py` would shadow it
 for good, so `SourceGuard` (installed by `transforms/__init__.py`, ahead of Python's own finders)
 hands a listed module its `.py` unless the manifest holds that file's current hash: editing a

